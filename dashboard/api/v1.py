@@ -1,0 +1,138 @@
+"""Endpoints of /api/v1/statistics: thin wrappers that parse, call a service and serialise."""
+from flask import jsonify, request, url_for
+
+from dashboard.api import bp
+from dashboard.api.errors import api_error
+from dashboard.api.serializers import batch_json, task_json, task_progress_json
+from dashboard.errors import TaskAlreadyActive, ValidationFailed
+from dashboard.models import AggregationLevel, CalculationStatus
+from dashboard.security import acting_user
+from dashboard.services import batches, imports, results, tasks
+from dashboard.services.uploads import UploadedFile
+
+MAX_PAGE_SIZE = 100
+
+
+def _json_body():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailed("The request body must be a JSON object.")
+    return body
+
+
+def _positive_int(name, default, maximum=None):
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) < 1 or (maximum and int(raw) > maximum):
+        limit = f" and at most {maximum}" if maximum else ""
+        raise ValidationFailed(f"'{name}' must be a whole number of at least 1{limit}.", details=[{"field": name}])
+    return int(raw)
+
+
+def _choice(name, allowed):
+    value = request.args.get(name) or None
+    if value is not None and value not in allowed:
+        raise ValidationFailed(f"'{name}' must be one of: {', '.join(allowed)}.", details=[{"field": name}])
+    return value
+
+
+def _selected_batch(batch_code):
+    level = _choice("aggregation_level", [level.value for level in AggregationLevel])
+    school_id = request.args.get("school_id") if level == AggregationLevel.SCHOOL.value else None
+    return batches.find_batch(batch_code, level, school_id)
+
+
+@bp.post("/batches")
+def create_batch():
+    batch = batches.create_batch(_json_body(), acting_user())
+    response = jsonify(batch_json(batch))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_batch", batch_code=batch.batch_code)
+    return response
+
+
+@bp.get("/batches")
+def list_batches():
+    filters = {
+        "batch_code": request.args.get("batch_code") or None,
+        "aggregation_level": _choice("aggregation_level", [level.value for level in AggregationLevel]),
+        "calculation_status": _choice("calculation_status", [status.value for status in CalculationStatus]),
+    }
+    page = _positive_int("page", 1)
+    page_size = _positive_int("page_size", 20, MAX_PAGE_SIZE)
+    rows, total = batches.list_batches(filters, page, page_size)
+    return jsonify({"items": [batch_json(batch) for batch in rows], "page": page, "page_size": page_size, "total": total})
+
+
+@bp.get("/batches/<batch_code>")
+def get_batch(batch_code):
+    return jsonify(batch_json(_selected_batch(batch_code)))
+
+
+@bp.put("/batches/<batch_code>")
+def update_batch(batch_code):
+    batch = batches.update_batch(_selected_batch(batch_code), _json_body(), acting_user())
+    return jsonify(batch_json(batch))
+
+
+@bp.delete("/batches/<batch_code>")
+def delete_batch(batch_code):
+    batches.delete_batch(_selected_batch(batch_code), acting_user())
+    return "", 204
+
+
+@bp.post("/batches/<batch_code>/data")
+def upload_batch_data(batch_code):
+    batch = _selected_batch(batch_code)
+    questions = request.files.get("questions")
+    score_files = [file for file in request.files.getlist("scores") if file.filename or file.content_length]
+    summary = imports.import_batch_data(
+        batch,
+        UploadedFile(questions.filename or "questions", questions.stream) if questions else None,
+        [UploadedFile(file.filename or f"scores[{index}]", file.stream) for index, file in enumerate(score_files)],
+        acting_user(),
+    )
+    return jsonify(summary)
+
+
+@bp.get("/batches/<batch_code>/results")
+def batch_results(batch_code):
+    level = _choice("aggregation_level", [level.value for level in AggregationLevel])
+    school_id = request.args.get("school_id") or None
+    batch = batches.find_batch(batch_code, level, school_id if level == AggregationLevel.SCHOOL.value else None)
+    return jsonify(results.batch_results(batch, school_code=school_id, subject=request.args.get("subject") or None))
+
+
+@bp.post("/tasks/<batch_code>/start")
+def start_task(batch_code):
+    batch = _selected_batch(batch_code)
+    try:
+        task = tasks.start_task(batch, acting_user())
+    except TaskAlreadyActive as already:
+        return api_error(already.status, already.code, already.message, task=task_json(already.task))
+    response = jsonify(task_json(task))
+    response.status_code = 202
+    response.headers["Location"] = url_for("api.task_status", task_id=task.id)
+    return response
+
+
+@bp.get("/tasks/<task_id>/status")
+def task_status(task_id):
+    return jsonify(task_json(tasks.get_task(task_id)))
+
+
+@bp.get("/tasks/<task_id>/progress")
+def task_progress(task_id):
+    return jsonify(task_progress_json(tasks.get_task(task_id)))
+
+
+@bp.post("/tasks/<task_id>/cancel")
+def cancel_task(task_id):
+    task = tasks.cancel_task(tasks.get_task(task_id), acting_user())
+    return jsonify(task_json(task))
+
+
+@bp.errorhandler(413)
+def upload_too_large(_error):
+    return api_error(413, "payload_too_large", "The upload is larger than the server accepts (MAX_UPLOAD_MB).")

@@ -1,0 +1,166 @@
+"""Batches: creating, changing, finding, listing and deleting them; one rule set for pages and API."""
+import re
+
+from sqlalchemy import func, select
+
+from dashboard.errors import Conflict, NotFound, ServiceError, ValidationFailed
+from dashboard.extensions import db
+from dashboard.models import ACTIVE_STATUSES, AggregationLevel, Batch, BatchHistory, CalculationStatus
+from dashboard.services.history import record_change
+
+BATCH_CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+EDITABLE_FIELDS = ("region_name", "school_name", "description")
+IDENTITY_FIELDS = ("batch_code", "aggregation_level", "school_id")
+TEXT_LIMITS = {"region_name": 200, "school_name": 200, "description": 5000}
+LIST_FILTERS = ("batch_code", "aggregation_level", "calculation_status")
+
+
+def batch_fields(batch):
+    """The user-visible fields of a batch, as history and the API record them."""
+    return {name: getattr(batch, name) for name in IDENTITY_FIELDS + EDITABLE_FIELDS}
+
+
+def _clean_text(values, name):
+    value = values.get(name)
+    return "" if value is None else str(value).strip()
+
+
+def _validate_identity(values):
+    problems = []
+    code = _clean_text(values, "batch_code")
+    level = _clean_text(values, "aggregation_level") or AggregationLevel.REGIONAL.value
+    school_id = _clean_text(values, "school_id") or None
+    if not BATCH_CODE_PATTERN.match(code):
+        problems.append({"field": "batch_code", "message": "Use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit."})
+    if level not in {member.value for member in AggregationLevel}:
+        problems.append({"field": "aggregation_level", "message": "Choose 'regional' or 'school'."})
+    elif level == AggregationLevel.SCHOOL.value and not school_id:
+        problems.append({"field": "school_id", "message": "A school-level batch needs a school id."})
+    elif level == AggregationLevel.REGIONAL.value and school_id:
+        problems.append({"field": "school_id", "message": "A regional batch must not have a school id."})
+    if school_id and len(school_id) > 64:
+        problems.append({"field": "school_id", "message": "Use at most 64 characters."})
+    return {"batch_code": code, "aggregation_level": level, "school_id": school_id}, problems
+
+
+def _validate_text_fields(values):
+    cleaned, problems = {}, []
+    for name, limit in TEXT_LIMITS.items():
+        if name not in values:
+            continue
+        cleaned[name] = _clean_text(values, name)
+        if len(cleaned[name]) > limit:
+            problems.append({"field": name, "message": f"Use at most {limit} characters."})
+    return cleaned, problems
+
+
+def _raise_if(problems):
+    if problems:
+        raise ValidationFailed("The batch is not valid: " + "; ".join(p["message"] for p in problems), details=problems)
+
+
+def _find_by_identity(batch_code, aggregation_level, school_id):
+    return db.session.scalar(
+        select(Batch).where(
+            Batch.batch_code == batch_code,
+            Batch.aggregation_level == aggregation_level,
+            func.coalesce(Batch.school_id, "") == (school_id or ""),
+        )
+    )
+
+
+def create_batch(values, user):
+    identity, problems = _validate_identity(values)
+    text_fields, text_problems = _validate_text_fields(values)
+    _raise_if(problems + text_problems)
+    if _find_by_identity(**identity):
+        raise Conflict("A batch with this code, level and school already exists.", details=[identity])
+    batch = Batch(**identity, **text_fields, created_by_id=user.id if user else None)
+    db.session.add(batch)
+    db.session.flush()
+    record_change(batch, "created", {}, batch_fields(batch), user)
+    db.session.commit()
+    return batch
+
+
+def update_batch(batch, values, user):
+    """Change the descriptive fields; the identity (code, level, school) is fixed once created."""
+    changed_identity = [
+        name for name in IDENTITY_FIELDS if name in values and (values[name] or None) != getattr(batch, name)
+    ]
+    if changed_identity:
+        raise ValidationFailed(
+            "The batch code, level and school cannot be changed; create a new batch instead.",
+            details=[{"field": name, "message": "This field cannot be changed."} for name in changed_identity],
+        )
+    text_fields, problems = _validate_text_fields(values)
+    _raise_if(problems)
+    before = batch_fields(batch)
+    for name, value in text_fields.items():
+        setattr(batch, name, value)
+    record_change(batch, "updated", before, batch_fields(batch), user)
+    db.session.commit()
+    return batch
+
+
+def delete_batch(batch, user):
+    if batch.calculation_status in ACTIVE_STATUSES:
+        raise Conflict("The batch has a calculation in progress; cancel it before deleting the batch.")
+    entry = record_change(batch, "deleted", batch_fields(batch), {}, user)
+    db.session.delete(batch)
+    db.session.flush()
+    entry.batch_id = None
+    db.session.commit()
+
+
+def get_batch(batch_id):
+    batch = db.session.get(Batch, batch_id)
+    if batch is None:
+        raise NotFound(f"Batch {batch_id} does not exist.")
+    return batch
+
+
+def find_batch(batch_code, aggregation_level=None, school_id=None):
+    """The one batch with this code; level and school narrow it when several share the code."""
+    query = select(Batch).where(Batch.batch_code == batch_code)
+    if aggregation_level:
+        query = query.where(Batch.aggregation_level == aggregation_level)
+    if school_id:
+        query = query.where(Batch.school_id == school_id)
+    elif aggregation_level == AggregationLevel.REGIONAL.value:
+        query = query.where(Batch.school_id.is_(None))
+    matches = db.session.scalars(query.limit(20)).all()
+    if not matches:
+        raise NotFound(f"No batch '{batch_code}' matches.")
+    if len(matches) > 1:
+        raise ServiceError(
+            f"Several batches have the code '{batch_code}'; give aggregation_level and school_id.",
+            details=[{"aggregation_level": b.aggregation_level, "school_id": b.school_id} for b in matches],
+        )
+    return matches[0]
+
+
+def list_batches(filters, page, page_size):
+    """One page of batches, newest first, with the total count."""
+    query = select(Batch)
+    if filters.get("batch_code"):
+        query = query.where(Batch.batch_code.startswith(filters["batch_code"], autoescape=True))
+    if filters.get("aggregation_level"):
+        query = query.where(Batch.aggregation_level == filters["aggregation_level"])
+    if filters.get("calculation_status"):
+        query = query.where(Batch.calculation_status == filters["calculation_status"])
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.order_by(Batch.created_at.desc(), Batch.id.desc()).offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    return rows, total
+
+
+def batch_history(batch):
+    return db.session.scalars(
+        select(BatchHistory).where(BatchHistory.batch_id == batch.id).order_by(BatchHistory.id.desc())
+    ).all()
+
+
+def set_calculation_status(batch, status: CalculationStatus):
+    batch.calculation_status = status.value

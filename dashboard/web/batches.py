@@ -1,0 +1,127 @@
+"""Batch pages: list, create, edit, detail (upload, start, results, history), delete."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from dashboard.errors import ServiceError, TaskAlreadyActive, ValidationFailed
+from dashboard.security import acting_user
+from dashboard.services import batches, imports, results, tasks
+from dashboard.services.uploads import UploadedFile
+from dashboard.web.forms import BatchEditForm, BatchForm, UploadForm
+
+bp = Blueprint("batches", __name__)
+
+
+def _attach_field_errors(form, error: ValidationFailed):
+    """Show a service's validation problems beside the form fields they concern."""
+    placed = False
+    for problem in error.details:
+        field = getattr(form, problem.get("field", ""), None)
+        if field is not None:
+            field.errors.append(_(problem["message"]))
+            placed = True
+    if not placed:
+        flash(error.message, "error")
+
+
+@bp.get("/")
+def index():
+    page = request.args.get("page", 1, type=int)
+    page = max(page, 1)
+    rows, total = batches.list_batches({}, page, 20)
+    page_count = max((total + 19) // 20, 1)
+    return render_template("batches/list.html", batches=rows, page=page, page_count=page_count, total=total)
+
+
+@bp.route("/batches/new", methods=["GET", "POST"])
+def create():
+    form = BatchForm()
+    if form.validate_on_submit():
+        try:
+            batch = batches.create_batch(form.data, acting_user())
+        except ValidationFailed as error:
+            _attach_field_errors(form, error)
+        except ServiceError as error:
+            form.batch_code.errors.append(error.message)
+        else:
+            flash(_("Batch %(code)s created.", code=batch.batch_code))
+            return redirect(url_for("batches.detail", batch_id=batch.id))
+    return render_template("batches/form.html", form=form, batch=None)
+
+
+@bp.route("/batches/<int:batch_id>/edit", methods=["GET", "POST"])
+def edit(batch_id):
+    batch = batches.get_batch(batch_id)
+    form = BatchEditForm(obj=batch)
+    if form.validate_on_submit():
+        try:
+            batches.update_batch(batch, form.data, acting_user())
+        except ValidationFailed as error:
+            _attach_field_errors(form, error)
+        else:
+            flash(_("Batch %(code)s saved.", code=batch.batch_code))
+            return redirect(url_for("batches.detail", batch_id=batch.id))
+    return render_template("batches/form.html", form=form, batch=batch)
+
+
+@bp.get("/batches/<int:batch_id>")
+def detail(batch_id):
+    return _render_detail(batches.get_batch(batch_id))
+
+
+def _render_detail(batch, upload_form=None, upload_error=None):
+    return render_template(
+        "batches/detail.html",
+        batch=batch,
+        upload_form=upload_form or UploadForm(),
+        upload_error=upload_error,
+        recent_tasks=tasks.batch_tasks(batch),
+        results=results.batch_results(batch)["subjects"],
+        school_names=results.school_names(batch),
+        history=batches.batch_history(batch),
+    )
+
+
+@bp.post("/batches/<int:batch_id>/data")
+def upload(batch_id):
+    batch = batches.get_batch(batch_id)
+    form = UploadForm()
+    questions = form.questions.data
+    score_files = [file for file in form.scores.data or [] if file and file.filename]
+    try:
+        summary = imports.import_batch_data(
+            batch,
+            UploadedFile(questions.filename, questions.stream) if questions and questions.filename else None,
+            [UploadedFile(file.filename, file.stream) for file in score_files],
+            acting_user(),
+        )
+    except ValidationFailed as error:
+        return _render_detail(batch, form, error), 422
+    flash(
+        _(
+            "Imported %(students)d students of %(schools)d schools, %(questions)d questions.",
+            students=summary["student_count"],
+            schools=summary["school_count"],
+            questions=summary["question_count"],
+        )
+    )
+    return redirect(url_for("batches.detail", batch_id=batch.id))
+
+
+@bp.post("/batches/<int:batch_id>/start")
+def start(batch_id):
+    batch = batches.get_batch(batch_id)
+    try:
+        task = tasks.start_task(batch, acting_user())
+    except TaskAlreadyActive as already:
+        flash(_("This batch is already being calculated; here is that task."))
+        task = already.task
+    return redirect(url_for("tasks.detail", task_id=task.id))
+
+
+@bp.post("/batches/<int:batch_id>/delete")
+def delete(batch_id):
+    batch = batches.get_batch(batch_id)
+    code = batch.batch_code
+    batches.delete_batch(batch, acting_user())
+    flash(_("Batch %(code)s deleted.", code=code))
+    return redirect(url_for("batches.index"))

@@ -1,0 +1,1 @@
+"""What RQ workers run: the calculation job and the statistics engine."""

@@ -1,0 +1,119 @@
+"""The RQ job of a calculation task: load the batch, run the engine, save the results.
+
+The job receives only the task id, opens its own database sessions and keeps the SQL
+task row current; the engine it calls knows nothing of SQL or RQ.
+"""
+import numpy as np
+from rq import get_current_job
+from rq.timeouts import JobTimeoutException
+from sqlalchemy import delete
+
+from dashboard.models import CalculationStatus, CalculationTask, SubjectResult, utcnow
+from jobs import database
+from jobs.engine.exam import ExamSubjectData, exam_subject_figures
+from jobs.engine.questionnaire import questionnaire_subject_figures
+from jobs.loading import load_batch_data
+from jobs.progress import ProgressReporter, TaskCancelled
+
+
+def calculate(task_id):
+    database.forget_inherited_connections()
+    batch_id = _mark_running(task_id)
+    if batch_id is None:
+        return "skipped"
+    reporter = ProgressReporter(database.open_session, task_id, get_current_job())
+    try:
+        _run_stages(task_id, batch_id, reporter)
+    except TaskCancelled:
+        return "cancelled"
+    except JobTimeoutException:
+        finish_task(task_id, CalculationStatus.FAILED, "The calculation ran past its time limit and was stopped.")
+        raise
+    except Exception as error:
+        finish_task(task_id, CalculationStatus.FAILED, f"The calculation failed: {error}")
+        raise
+    return "completed"
+
+
+def _mark_running(task_id):
+    """Move a queued task to running; None when it was cancelled (or removed) before it started."""
+    with database.open_session() as session:
+        task = session.get(CalculationTask, task_id)
+        if task is None or task.status != CalculationStatus.QUEUED.value:
+            return None
+        task.status = CalculationStatus.RUNNING.value
+        task.started_at = utcnow()
+        task.batch.calculation_status = CalculationStatus.RUNNING.value
+        session.commit()
+        return task.batch_id
+
+
+def _run_stages(task_id, batch_id, reporter):
+    reporter.start_stage("data_loading")
+    with database.open_session() as session:
+        batch_data = load_batch_data(session, batch_id, reporter.update)
+    reporter.finish_stage()
+
+    reporter.start_stage("statistical_calculation")
+    figures_by_subject = {}
+    for index, subject in enumerate(batch_data.subjects):
+        figures_by_subject[subject.name] = subject_figures(subject, len(batch_data.school_codes))
+        reporter.update((index + 1) / len(batch_data.subjects))
+    reporter.finish_stage()
+
+    reporter.start_stage("result_aggregation")
+    rows = result_rows(batch_data, figures_by_subject)
+    reporter.finish_stage()
+
+    reporter.start_stage("saving_results")
+    _save_results(task_id, batch_id, rows)
+    reporter.finish_stage()
+    finish_task(task_id, CalculationStatus.COMPLETED)
+
+
+def subject_figures(subject, school_count):
+    if subject.question_type == "questionnaire":
+        return questionnaire_subject_figures(subject.scores, subject.school_of_row, school_count)
+    data = ExamSubjectData(
+        scores=subject.scores,
+        max_scores=np.array([question.max_score for question in subject.questions], dtype=np.float64),
+        row_absent=subject.row_absent,
+        school_of_row=subject.school_of_row,
+        school_count=school_count,
+    )
+    return exam_subject_figures(data)
+
+
+def result_rows(batch_data, figures_by_subject):
+    """One (subject, position, scope, figures) per subject and scope; schools without rows in the subject's sheet are left out."""
+    rows = []
+    for position, subject in enumerate(batch_data.subjects):
+        figures = figures_by_subject[subject.name]
+        rows.append((subject.name, position, SubjectResult.REGION_SCOPE, figures["region"]))
+        present = np.bincount(subject.school_of_row, minlength=len(batch_data.school_codes)) > 0
+        for school_position in np.flatnonzero(present):
+            code = batch_data.school_codes[school_position]
+            rows.append((subject.name, position, code, figures["by_school"][school_position]))
+    return rows
+
+
+def _save_results(task_id, batch_id, rows):
+    with database.open_session() as session:
+        session.execute(delete(SubjectResult).where(SubjectResult.batch_id == batch_id))
+        session.add_all(
+            SubjectResult(
+                batch_id=batch_id, task_id=task_id, subject=subject, subject_position=position, scope=scope, figures=figures
+            )
+            for subject, position, scope, figures in rows
+        )
+        session.commit()
+
+
+def finish_task(task_id, status: CalculationStatus, error_message=None):
+    """End an active task (and its batch) in SQL; a task that already ended is left as it is."""
+    with database.open_session() as session:
+        task = session.get(CalculationTask, task_id)
+        if task is None or not task.is_active:
+            return
+        task.end(status, error_message)
+        session.commit()
