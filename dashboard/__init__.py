@@ -2,6 +2,7 @@
 import logging
 
 from flask import Flask, current_app, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -45,22 +46,25 @@ def _select_locale():
 
 
 def _init_extensions(app):
+    from dashboard.security import require_sign_in
+
+    # Registered before CSRFProtect's own check, so a stranger is sent to sign in, not told about tokens.
+    app.before_request(require_sign_in)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
     htmx.init_app(app)
     queues.init_app(app)
 
 
 def _register_blueprints(app):
     from dashboard.api import bp as api_bp
-    from dashboard.security import require_sign_in
     from dashboard.web import auth, batches, tasks
 
-    app.before_request(require_sign_in)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(auth.bp)

@@ -6,7 +6,6 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from redis import Redis
 
 from dashboard.config import QUEUE_NAMES
 from dashboard.errors import ServiceError
@@ -57,13 +56,10 @@ def ensure_admin():
               help="Queues to listen to, in order of priority.")
 def worker(burst, queue_names):
     """Run an RQ worker on the app's queues and settings."""
-    from jobs import database
-    from jobs.worker import CalculationWorker
+    from jobs.worker import run_worker
 
-    database.configure(current_app.config["SQLALCHEMY_DATABASE_URI"])
-    connection = Redis.from_url(current_app.config["REDIS_URL"])
     names = [name.strip() for name in queue_names.split(",") if name.strip()]
-    CalculationWorker(names, connection=connection).work(burst=burst, logging_level="INFO")
+    run_worker(current_app.config["SQLALCHEMY_DATABASE_URI"], current_app.config["REDIS_URL"], names, burst)
 
 
 @click.command("redis")

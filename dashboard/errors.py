@@ -1,4 +1,13 @@
 """Errors raised by services; pages and the JSON API each render them their own way."""
+from flask import jsonify
+
+
+def json_error(status, code, message, details=None, **extra):
+    """The API's error body {"error": {code, message, details}}; `extra` adds top-level keys
+    beside "error" (such as the existing task of a 409)."""
+    response = jsonify({"error": {"code": code, "message": message, "details": details or []}, **extra})
+    response.status_code = status
+    return response
 
 
 class ServiceError(Exception):

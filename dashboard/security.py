@@ -2,7 +2,7 @@
 from flask import g, redirect, request, url_for
 from flask_login import current_user
 
-from dashboard.api.errors import api_error
+from dashboard.errors import json_error
 from dashboard.extensions import db, login_manager
 from dashboard.models import User
 from dashboard.services.users import user_for_token
@@ -39,7 +39,7 @@ def require_sign_in():
     if is_api_request():
         g.api_user = user_for_token(bearer_token())
         if g.api_user is None:
-            return api_error(401, "unauthorized", "A valid 'Authorization: Bearer <token>' header is needed.")
+            return json_error(401, "unauthorized", "A valid 'Authorization: Bearer <token>' header is needed.")
         return None
     if current_user.is_authenticated:
         return None

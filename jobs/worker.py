@@ -1,8 +1,10 @@
 """The RQ worker of the dashboard: a plain RQ worker that also settles the SQL task of a job
 that ended without the job itself saying so (stopped on request, or its work horse died)."""
+from redis import Redis
 from rq import Worker
 
 from dashboard.models import CalculationStatus
+from jobs import database
 from jobs.calculate import finish_task
 
 
@@ -17,3 +19,10 @@ class CalculationWorker(Worker):
         else:
             reason = (exc_string or "").strip().splitlines()[-1:] or ["unknown error"]
             finish_task(job.id, CalculationStatus.FAILED, f"The worker lost the job: {reason[0]}")
+
+
+def run_worker(database_url, redis_url, queue_names, burst=False):
+    """Listen to the queues in the given order (the first has priority) until stopped."""
+    database.configure(database_url)
+    connection = Redis.from_url(redis_url)
+    CalculationWorker(list(queue_names), connection=connection).work(burst=burst, logging_level="INFO")

@@ -1,8 +1,7 @@
 """JSON errors: {"error": {"code", "message", "details"}}, for every failure under /api/."""
-from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
-from dashboard.errors import ServiceError
+from dashboard.errors import ServiceError, json_error
 
 HTTP_ERROR_CODES = {
     400: "bad_request",
@@ -19,21 +18,14 @@ HTTP_ERROR_CODES = {
 }
 
 
-def api_error(status, code, message, details=None, **extra):
-    """The error body; `extra` adds top-level keys beside "error" (such as the existing task of a 409)."""
-    response = jsonify({"error": {"code": code, "message": message, "details": details or []}, **extra})
-    response.status_code = status
-    return response
-
-
 def from_service_error(error: ServiceError):
-    return api_error(error.status, error.code, error.message, error.details)
+    return json_error(error.status, error.code, error.message, error.details)
 
 
 def from_http_exception(error: HTTPException):
     status = error.code or 500
-    return api_error(status, HTTP_ERROR_CODES.get(status, "error"), error.description or error.name)
+    return json_error(status, HTTP_ERROR_CODES.get(status, "error"), error.description or error.name)
 
 
 def internal_error():
-    return api_error(500, "internal_error", "The server failed to handle the request; it has been logged.")
+    return json_error(500, "internal_error", "The server failed to handle the request; it has been logged.")

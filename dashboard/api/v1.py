@@ -2,9 +2,8 @@
 from flask import jsonify, request, url_for
 
 from dashboard.api import bp
-from dashboard.api.errors import api_error
 from dashboard.api.serializers import batch_json, task_json, task_progress_json
-from dashboard.errors import TaskAlreadyActive, ValidationFailed
+from dashboard.errors import TaskAlreadyActive, ValidationFailed, json_error
 from dashboard.models import AggregationLevel, CalculationStatus
 from dashboard.security import acting_user
 from dashboard.services import batches, imports, results, tasks
@@ -110,7 +109,7 @@ def start_task(batch_code):
     try:
         task = tasks.start_task(batch, acting_user())
     except TaskAlreadyActive as already:
-        return api_error(already.status, already.code, already.message, task=task_json(already.task))
+        return json_error(already.status, already.code, already.message, task=task_json(already.task))
     response = jsonify(task_json(task))
     response.status_code = 202
     response.headers["Location"] = url_for("api.task_status", task_id=task.id)
@@ -135,4 +134,4 @@ def cancel_task(task_id):
 
 @bp.errorhandler(413)
 def upload_too_large(_error):
-    return api_error(413, "payload_too_large", "The upload is larger than the server accepts (MAX_UPLOAD_MB).")
+    return json_error(413, "payload_too_large", "The upload is larger than the server accepts (MAX_UPLOAD_MB).")

@@ -55,16 +55,15 @@ def _parse_upload(batch, questions_file, score_files, problems):
     questions_by_id = {question.question_id: question for question in questions}
     schools = SchoolDirectory()
     school_batch_code = batch.school_id if batch.aggregation_level == AggregationLevel.SCHOOL.value else None
-    sheets = [
-        sheet
-        for upload in score_files
-        if (sheet := parse_score_sheet(upload, questions_by_id, schools, school_batch_code, problems)) is not None
-    ]
-    _check_coverage(questions, sheets, problems)
+    sheets = [parse_score_sheet(upload, questions_by_id, schools, school_batch_code, problems) for upload in score_files]
+    if None in sheets:
+        # A sheet that could not be read has unknown columns: coverage would only add noise.
+        return questions, [], schools
+    _check_coverage(questions, questions_file.name, sheets, problems)
     return questions, sheets, schools
 
 
-def _check_coverage(questions, sheets, problems):
+def _check_coverage(questions, questions_file_name, sheets, problems):
     """Every question needs exactly one column, and a subject's items must come from one sheet."""
     sheet_of_question = {}
     for sheet in sheets:
@@ -81,8 +80,12 @@ def _check_coverage(questions, sheets, problems):
     sheets_of_subject = {}
     for question in questions:
         if question.question_id not in sheet_of_question:
-            problems.add("questions", f"Question '{question.question_id}' has no column in any score sheet.",
-                         row=question.position + 2, column="question_id", value=question.question_id)
+            problems.add(
+                questions_file_name,
+                f"Question '{question.question_id}' has no column in any score sheet.",
+                column="question_id",
+                value=question.question_id,
+            )
             continue
         sheets_of_subject.setdefault(question.subject, set()).add(sheet_of_question[question.question_id])
     for subject, file_names in sheets_of_subject.items():

@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -20,7 +21,7 @@ class BatchEditForm(FlaskForm):
 class BatchForm(BatchEditForm):
     batch_code = StringField(_l("Batch code"), validators=[DataRequired(), Length(max=64)])
     aggregation_level = SelectField(
-        _l("Aggregation level"), choices=[("regional", _l("Regional")), ("school", _l("School"))], default="regional"
+        _l("Aggregation level"), choices=[SelectChoice("regional", _l("Regional")), SelectChoice("school", _l("School"))], default="regional"
     )
     school_id = StringField(_l("School id (school-level batches only)"), validators=[Optional(), Length(max=64)])
 

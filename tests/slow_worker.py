@@ -1,0 +1,29 @@
+"""A real worker whose statistical calculation sleeps SLOW_STAGE_SECONDS per subject first.
+
+Tests use it to watch a task move through its stages and to cancel it while it runs;
+everything else (queues, job, database, progress) is the product's own code.
+"""
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from dashboard.config import QUEUE_NAMES  # noqa: E402
+from jobs import calculate  # noqa: E402
+from jobs.worker import run_worker  # noqa: E402
+
+DELAY_SECONDS = float(os.environ.get("SLOW_STAGE_SECONDS", "3"))
+_subject_figures = calculate.subject_figures
+
+
+def slow_subject_figures(subject, school_count):
+    time.sleep(DELAY_SECONDS)
+    return _subject_figures(subject, school_count)
+
+
+calculate.subject_figures = slow_subject_figures
+
+if __name__ == "__main__":
+    run_worker(os.environ["DATABASE_URL"], os.environ["REDIS_URL"], QUEUE_NAMES)
