@@ -142,3 +142,12 @@ def test_unknown_pages_and_missing_batches_get_friendly_errors(signed_in):
     assert missing.status_code == 404
     assert "Batch 999 does not exist." in missing.get_data(as_text=True)
     assert signed_in.get("/nowhere").status_code == 404
+
+
+def test_a_boosted_navigation_to_the_task_page_gets_the_whole_page(signed_in, api):
+    _batch_with_data(api)
+    task_id = _start(api)
+
+    page = signed_in.get(f"/tasks/{task_id}", headers={"HX-Request": "true", "HX-Boosted": "true"})
+
+    assert "<html" in page.get_data(as_text=True)

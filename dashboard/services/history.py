@@ -8,7 +8,7 @@ def record_change(batch, action, before, after, user, extra=None):
     changes = {
         name: {"before": before.get(name), "after": after.get(name)}
         for name in sorted(set(before) | set(after))
-        if before.get(name) != after.get(name)
+        if (before.get(name) or None) != (after.get(name) or None)
     }
     if extra:
         changes.update(extra)

@@ -9,7 +9,9 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 
 def _render(task, message=None):
-    template = "tasks/_progress.html" if request.htmx else "tasks/detail.html"
+    # A boosted navigation wants the whole page; the polling fragment asks for itself only.
+    fragment = request.htmx and not request.htmx.boosted
+    template = "tasks/_progress.html" if fragment else "tasks/detail.html"
     return render_template(template, task=task, message=message)
 
 
