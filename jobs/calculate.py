@@ -11,7 +11,7 @@ from sqlalchemy import delete
 from dashboard.models import CalculationStatus, CalculationTask, SubjectResult, utcnow
 from jobs import database
 from jobs.engine.exam import ExamSubjectData, exam_subject_figures
-from jobs.engine.questionnaire import questionnaire_subject_figures
+from jobs.engine.questionnaire import QuestionnaireSubjectData, questionnaire_subject_figures
 from jobs.loading import load_batch_data
 from jobs.progress import ProgressReporter, TaskCancelled
 
@@ -57,7 +57,7 @@ def _run_stages(task_id, batch_id, reporter):
     reporter.start_stage("statistical_calculation")
     figures_by_subject = {}
     for index, subject in enumerate(batch_data.subjects):
-        figures_by_subject[subject.name] = subject_figures(subject, len(batch_data.school_codes))
+        figures_by_subject[subject.name] = subject_figures(subject, batch_data.school_codes)
         reporter.update((index + 1) / len(batch_data.subjects))
     reporter.finish_stage()
 
@@ -71,29 +71,45 @@ def _run_stages(task_id, batch_id, reporter):
     finish_task(task_id, CalculationStatus.COMPLETED)
 
 
-def subject_figures(subject, school_count):
+def subject_figures(subject, school_codes):
+    """The engine's figures of one subject: {"region": ..., "by_school": {code: ...}}."""
+    item_ids = [question.question_id for question in subject.questions]
+    dimensions = {}
+    for column, question in enumerate(subject.questions):
+        for name in question.dimensions:
+            dimensions.setdefault(name, []).append(column)
     if subject.question_type == "questionnaire":
-        return questionnaire_subject_figures(subject.scores, subject.school_of_row, school_count)
-    data = ExamSubjectData(
-        scores=subject.scores,
-        max_scores=np.array([question.max_score for question in subject.questions], dtype=np.float64),
-        row_absent=subject.row_absent,
-        school_of_row=subject.school_of_row,
-        school_count=school_count,
+        return questionnaire_subject_figures(
+            QuestionnaireSubjectData(
+                scores=subject.scores,
+                options=np.array([question.options for question in subject.questions], dtype=np.int64),
+                reverse=np.array([question.reverse for question in subject.questions], dtype=bool),
+                school_of_row=subject.school_of_row,
+                school_codes=school_codes,
+                item_ids=item_ids,
+                dimensions=dimensions,
+            )
+        )
+    return exam_subject_figures(
+        ExamSubjectData(
+            scores=subject.scores,
+            max_scores=np.array([question.max_score for question in subject.questions], dtype=np.float64),
+            row_absent=subject.row_absent,
+            school_of_row=subject.school_of_row,
+            school_codes=school_codes,
+            item_ids=item_ids,
+            dimensions=dimensions,
+        )
     )
-    return exam_subject_figures(data)
 
 
 def result_rows(batch_data, figures_by_subject):
-    """One (subject, position, scope, figures) per subject and scope; schools without rows in the subject's sheet are left out."""
+    """One (subject, position, scope, figures) per subject and scope: the region and each school."""
     rows = []
     for position, subject in enumerate(batch_data.subjects):
         figures = figures_by_subject[subject.name]
         rows.append((subject.name, position, SubjectResult.REGION_SCOPE, figures["region"]))
-        present = np.bincount(subject.school_of_row, minlength=len(batch_data.school_codes)) > 0
-        for school_position in np.flatnonzero(present):
-            code = batch_data.school_codes[school_position]
-            rows.append((subject.name, position, code, figures["by_school"][school_position]))
+        rows.extend((subject.name, position, code, school) for code, school in figures["by_school"].items())
     return rows
 
 

@@ -18,9 +18,9 @@ DELAY_SECONDS = float(os.environ.get("SLOW_STAGE_SECONDS", "3"))
 _subject_figures = calculate.subject_figures
 
 
-def slow_subject_figures(subject, school_count):
+def slow_subject_figures(subject, school_codes):
     time.sleep(DELAY_SECONDS)
-    return _subject_figures(subject, school_count)
+    return _subject_figures(subject, school_codes)
 
 
 calculate.subject_figures = slow_subject_figures

@@ -32,26 +32,12 @@ def sort_groups(group_of_row, group_count, within=None):
 
 
 def group_sums(sorted_values, groups):
-    """Per-group sums of a sorted 1-D or 2-D (rows x columns) array; 0 for empty groups."""
+    """Per-group sums of a sorted 1-D or 2-D (rows x columns) array, booleans counted; 0 for empty groups."""
     result = np.zeros((groups.count,) + sorted_values.shape[1:], dtype=np.float64)
     nonempty = groups.nonempty
     if sorted_values.shape[0]:
-        result[nonempty] = np.add.reduceat(sorted_values, groups.starts[nonempty], axis=0)
+        result[nonempty] = np.add.reduceat(sorted_values, groups.starts[nonempty], axis=0, dtype=np.float64)
     return result
-
-
-def group_means(sorted_values, groups):
-    sizes = groups.sizes.reshape((-1,) + (1,) * (sorted_values.ndim - 1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return group_sums(sorted_values, groups) / sizes
-
-
-def group_sample_variances(sorted_values, groups, means):
-    """Sample variances (divisor n - 1, 0 for a single row), centred on the group means for accuracy."""
-    deviations = sorted_values - means[groups.group_of_row]
-    squares = group_sums(deviations * deviations, groups)
-    divisor = np.maximum(groups.sizes - 1, 1).reshape((-1,) + (1,) * (sorted_values.ndim - 1))
-    return squares / divisor
 
 
 def group_quantiles(sorted_values, groups, probability):
