@@ -26,6 +26,14 @@ class BatchData:
     subjects: list
 
 
+def rows_by_school(school_of_row, row_absent, matrix):
+    """The sheet's rows grouped by school (stable), so the engine's per-subject gathers read memory in order."""
+    if np.all(school_of_row[1:] >= school_of_row[:-1]):
+        return school_of_row, row_absent, matrix
+    order = np.argsort(school_of_row, kind="stable")
+    return school_of_row[order], row_absent[order], matrix[order]
+
+
 def load_batch_data(session, batch_id, on_progress=lambda fraction: None):
     """Every subject of the batch as a students x items matrix, read with one query per table."""
     questions = session.scalars(select(Question).where(Question.batch_id == batch_id).order_by(Question.position)).all()
@@ -41,6 +49,7 @@ def load_batch_data(session, batch_id, on_progress=lambda fraction: None):
     subjects = {}
     for index, sheet in enumerate(sheets):
         _, school_of_row, row_absent, matrix = decode_blocks(sheet.blocks, len(sheet.question_ids))
+        school_of_row, row_absent, matrix = rows_by_school(school_of_row, row_absent, matrix)
         column_of = {question_id: column for column, question_id in enumerate(sheet.question_ids)}
         for name, items in subject_questions.items():
             if items[0].question_id not in column_of:

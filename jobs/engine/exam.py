@@ -1,8 +1,12 @@
 """Exam subjects: subject, item and dimension figures of STATISTICS.md for the region and every
 school, and the school comparison of the region.
 
-Every per-school figure comes from grouped reductions over rows sorted once by (school, total);
-there is no Python loop over students or schools, only over the output dictionaries.
+The participants' scores are gathered once into an items x students matrix grouped by school.
+Every per-school figure comes from per-school sums of that matrix (np.add.reduceat over the
+school segments); the region's sums are the schools' sums added up. Only the quantiles and the
+upper/lower groups, which depend on the scope's own cut points, are computed per scope kind.
+Scores are shifted by a whole number per item before squaring, so that the sums stay small
+and, for whole and half points, exact.
 """
 from dataclasses import dataclass, field
 
@@ -10,7 +14,17 @@ import numpy as np
 
 from jobs.engine import ABSENT_MARK
 from jobs.engine.comparison import school_comparison
-from jobs.engine.grouping import group_counts, group_quantiles, group_sums, sort_groups
+from jobs.engine.grouping import (
+    Groups,
+    columns_in_order,
+    combine_groups,
+    group_counts,
+    group_quantiles,
+    group_sums,
+    order_by_group,
+    sample_variances,
+    sorted_within_groups,
+)
 
 # Thresholds are compared as T >= t * F - TOLERANCE so that a total exactly on a threshold counts.
 TOLERANCE = 1e-9
@@ -29,7 +43,7 @@ class ExamSettings:
 
 @dataclass
 class ExamSubjectData:
-    """One subject's sheet rows: item scores (NaN blank, ABSENT_MARK absent), absences and schools."""
+    """One subject's sheet rows (students x items): NaN blank, ABSENT_MARK absent; absences and schools."""
 
     scores: np.ndarray
     max_scores: np.ndarray
@@ -58,168 +72,211 @@ def exam_subject_figures(data: ExamSubjectData, settings=ExamSettings()):
     by_school holds every school with at least one row (present or absent) in the subject's sheet.
     """
     school_count = len(data.school_codes)
+    school_of_row = np.asarray(data.school_of_row, dtype=np.int64)
     sat = sat_mask(data.scores, data.row_absent)
-    participant_scores = data.scores[sat]
-    blank = np.isnan(participant_scores)
-    items = np.where(blank, 0.0, participant_scores).astype(np.float64)
-    schools = data.school_of_row[sat].astype(np.int64)
-    absent_by_school = np.bincount(data.school_of_row[~sat], minlength=school_count)
-    membership = _dimension_membership(data)
+    order = order_by_group(school_of_row, np.flatnonzero(sat))
+    items = columns_in_order(data.scores, order)
+    blank = np.isnan(items)
+    items[blank] = 0.0
+    schools = Groups.of_sorted(school_of_row[order], school_count)
+    region = Groups.single(len(order))
+    subject = SubjectScores(items, blank, data, settings)
 
-    region_scope = ScopeStatistics(items, blank, np.zeros(len(items), np.int64), 1, data.max_scores, membership, settings)
-    school_scopes = ScopeStatistics(items, blank, schools, school_count, data.max_scores, membership, settings)
-
-    region = region_scope.figures(0, int((~sat).sum()), data)
-    if region_scope.sizes[0]:
-        region["schools"] = school_comparison(
-            data.school_codes, school_scopes.means, school_scopes.sizes, region_scope.means[0], region_scope.standard_deviations[0]
+    school_scopes = subject.scopes(schools, subject.moments(schools))
+    region_scope = subject.scopes(region, school_scopes.moments.combined())
+    absent_by_school = np.bincount(school_of_row[~sat], minlength=school_count)
+    region_figures = region_scope.figures(0, int((~sat).sum()))
+    if len(order):
+        region_figures["schools"] = school_comparison(
+            data.school_codes,
+            school_scopes.means,
+            schools.sizes,
+            float(region_scope.means[0]),
+            float(region_scope.standard_deviations[0]),
         )
-    present = np.bincount(data.school_of_row, minlength=school_count) > 0
+    present = np.bincount(school_of_row, minlength=school_count) > 0
     by_school = {
-        data.school_codes[school]: school_scopes.figures(school, int(absent_by_school[school]), data)
+        data.school_codes[school]: school_scopes.figures(school, int(absent_by_school[school]))
         for school in np.flatnonzero(present)
     }
-    return {"region": region, "by_school": by_school}
+    return {"region": region_figures, "by_school": by_school}
 
 
-def _dimension_membership(data):
-    """An items x dimensions 0/1 matrix, so dimension subtotals are one matrix product."""
-    membership = np.zeros((len(data.item_ids), len(data.dimensions)))
-    for column, columns in enumerate(data.dimensions.values()):
-        membership[columns, column] = 1.0
-    return membership
+@dataclass
+class Moments:
+    """Per-scope sums of the shifted scores: everything the means, variances and correlations need."""
+
+    counts: np.ndarray
+    total_sums: np.ndarray
+    total_squares: np.ndarray
+    item_sums: np.ndarray
+    item_squares: np.ndarray
+    item_total_products: np.ndarray
+    full_mark_counts: np.ndarray
+    zero_counts: np.ndarray
+    blank_counts: np.ndarray
+    dimension_sums: np.ndarray
+    dimension_squares: np.ndarray
+
+    def combined(self):
+        """One scope made of all of them (the region made of its schools)."""
+        return Moments(**{name: combine_groups(value) for name, value in vars(self).items()})
 
 
-def _with_null(values):
-    """Python floats, None where NaN (undefined)."""
-    return [None if np.isnan(value) else float(value) for value in values]
+class SubjectScores:
+    """A subject's participants as an items x students matrix grouped by school, shifted per item."""
 
-
-class ScopeStatistics:
-    """The arrays behind every figure of each group (scope); `figures(group)` builds one dictionary."""
-
-    def __init__(self, items, blank, group_of_row, group_count, max_scores, membership, settings):
+    def __init__(self, items, blank, data, settings):
+        self.data = data
         self.settings = settings
-        self.max_scores = np.asarray(max_scores, dtype=np.float64)
+        self.max_scores = np.asarray(data.max_scores, dtype=np.float64)
         self.full_mark = float(self.max_scores.sum())
-        self.item_count = items.shape[1]
-        totals = items.sum(axis=1)
-        groups = sort_groups(group_of_row, group_count, within=totals)
+        self.blank = blank
+        self.full_marks = items == self.max_scores[:, None]
+        self.zeros = items == 0
+        self.totals = items.sum(axis=0)
+        self.membership = np.zeros((len(data.item_ids), len(data.dimensions)))
+        for column, columns in enumerate(data.dimensions.values()):
+            self.membership[columns, column] = 1.0
+        self.dimension_full_marks = self.max_scores @ self.membership
+        self.shift = np.round(items.mean(axis=1)) if items.shape[1] else np.zeros(len(items))
+        items -= self.shift[:, None]
+        self.items = items
+        self.shifted_totals = self.totals - self.shift.sum()
+        self.subtotals = self.membership.T @ items
+
+    def moments(self, groups):
+        totals = self.shifted_totals
+        return Moments(
+            counts=groups.sizes.astype(np.float64),
+            total_sums=group_sums(totals, groups),
+            total_squares=group_sums(totals * totals, groups),
+            item_sums=group_sums(self.items, groups),
+            item_squares=group_sums(self.items * self.items, groups),
+            item_total_products=group_sums(self.items * totals, groups),
+            full_mark_counts=group_sums(self.full_marks, groups),
+            zero_counts=group_sums(self.zeros, groups),
+            blank_counts=group_sums(self.blank, groups),
+            dimension_sums=group_sums(self.subtotals, groups),
+            dimension_squares=group_sums(self.subtotals * self.subtotals, groups),
+        )
+
+    def scopes(self, groups, moments):
+        return ScopeFigures(self, groups, moments)
+
+
+class ScopeFigures:
+    """The figures of each scope (group) of one kind: the region, or every school."""
+
+    def __init__(self, subject, groups, moments):
+        self.subject = subject
         self.groups = groups
-        self.sizes = groups.sizes
-        sorted_totals = totals[groups.order]
-        self._subject(sorted_totals)
-        sorted_items = items[groups.order]
-        self._items(sorted_items, blank[groups.order], sorted_totals)
-        self._dimensions(sorted_items, membership)
-
-    # ---- subject ---------------------------------------------------------------------------
-
-    def _subject(self, totals):
-        groups, settings = self.groups, self.settings
-        self.means = self._means(group_sums(totals, groups))
-        self.variances = self._variances(totals, self.means)
-        self.standard_deviations = np.sqrt(self.variances)
-        self.quantiles = {name: group_quantiles(totals, groups, p) for name, p in PERCENTILES.items()}
-        # Empty groups point at row 0 (or nothing); their figures are never read.
-        last_row = max(len(totals) - 1, 0)
-        first = np.minimum(groups.starts, last_row)
-        last = np.minimum(groups.starts + np.maximum(self.sizes - 1, 0), last_row)
-        self.minimum = totals[first] if len(totals) else np.full(groups.count, np.nan)
-        self.maximum = totals[last] if len(totals) else np.full(groups.count, np.nan)
-        lower_cut = group_quantiles(totals, groups, settings.group_share)
-        upper_cut = group_quantiles(totals, groups, 1 - settings.group_share)
-        self.upper = totals >= upper_cut[groups.group_of_row]
-        self.lower = totals <= lower_cut[groups.group_of_row]
-        self.upper_counts = group_sums(self.upper, groups)
-        self.lower_counts = group_sums(self.lower, groups)
+        self.moments = moments
+        self.settings = subject.settings
+        counts = moments.counts
+        # Scopes without participants divide by zero; their figures are never read.
         with np.errstate(invalid="ignore", divide="ignore"):
-            upper_mean = group_sums(np.where(self.upper, totals, 0.0), groups) / self.upper_counts
-            lower_mean = group_sums(np.where(self.lower, totals, 0.0), groups) / self.lower_counts
-        self.discrimination = (upper_mean - lower_mean) / self.full_mark
+            self.means = moments.total_sums / counts + subject.shift.sum()
+            self.variances = sample_variances(moments.total_sums, moments.total_squares, counts)
+            self.standard_deviations = np.sqrt(self.variances)
+            self._items(moments)
+            self._dimensions(moments)
+            self._distribution()
+        self.item_rows = self._rows_of_every_scope(self._item_columns())
+        self.dimension_rows = self._rows_of_every_scope(self._dimension_columns())
+
+    def _items(self, moments):
+        counts = moments.counts[:, None]
+        shift = self.subject.shift
+        self.item_means = moments.item_sums / counts + shift
+        self.item_variances = sample_variances(moments.item_sums, moments.item_squares, counts)
+        rest_sums = moments.total_sums[:, None] - moments.item_sums
+        rest_squares = moments.total_squares[:, None] - 2 * moments.item_total_products + moments.item_squares
+        self.rest_variances = sample_variances(rest_sums, rest_squares, counts)
+        divisor = np.maximum(counts - 1, 1)
+        item_total_covariances = (
+            moments.item_total_products - moments.item_sums * moments.total_sums[:, None] / counts
+        ) / divisor
+        item_rest_covariances = (
+            moments.item_total_products - moments.item_squares - moments.item_sums * rest_sums / counts
+        ) / divisor
+        self.item_total_correlations = _correlation(
+            item_total_covariances, self.item_variances, self.variances[:, None]
+        )
+        self.item_rest_correlations = _correlation(item_rest_covariances, self.item_variances, self.rest_variances)
+        item_count = len(shift)
+        variance_sums = self.item_variances.sum(axis=1)
+        self.alpha = _alpha(item_count, variance_sums, self.variances, moments.counts)
+        self.alpha_if_deleted = _alpha(
+            item_count - 1, variance_sums[:, None] - self.item_variances, self.rest_variances, counts
+        )
+
+    def _dimensions(self, moments):
+        subject = self.subject
+        counts = moments.counts[:, None]
+        self.dimension_means = moments.dimension_sums / counts + subject.shift @ subject.membership
+        self.dimension_variances = sample_variances(moments.dimension_sums, moments.dimension_squares, counts)
+        self.dimension_alpha = _alpha(
+            subject.membership.sum(axis=0),
+            self.item_variances @ subject.membership,
+            self.dimension_variances,
+            counts,
+        )
+
+    def _distribution(self):
+        """Quantiles, minimum and maximum, grades, bands and the upper/lower groups of each scope."""
+        subject, groups, settings = self.subject, self.groups, self.settings
+        totals = subject.totals
+        sorted_totals = np.sort(totals) if groups.count == 1 else sorted_within_groups(totals, groups)
+        self.quantiles = {name: group_quantiles(sorted_totals, groups, p) for name, p in PERCENTILES.items()}
+        self.minimum = group_quantiles(sorted_totals, groups, 0.0)
+        self.maximum = group_quantiles(sorted_totals, groups, 1.0)
+        lower_cut = group_quantiles(sorted_totals, groups, settings.group_share)
+        upper_cut = group_quantiles(sorted_totals, groups, 1 - settings.group_share)
+        upper = totals >= upper_cut[groups.group_of_row]
+        lower = totals <= lower_cut[groups.group_of_row]
+        full_mark = subject.full_mark
+        upper_counts, lower_counts = group_sums(upper, groups), group_sums(lower, groups)
+        upper_means = group_sums(np.where(upper, totals, 0.0), groups) / upper_counts
+        lower_means = group_sums(np.where(lower, totals, 0.0), groups) / lower_counts
+        self.discrimination = (upper_means - lower_means) / full_mark
+        upper_items = self._masked_item_sums(upper) / upper_counts[:, None]
+        lower_items = self._masked_item_sums(lower) / lower_counts[:, None]
+        self.item_discrimination = (upper_items - lower_items) / subject.max_scores
         thresholds = (settings.satisfactory_threshold, settings.good_threshold, settings.excellent_threshold)
-        grade = sum((totals >= t * self.full_mark - TOLERANCE).astype(np.int64) for t in thresholds)
+        grade = sum((totals >= t * full_mark - TOLERANCE).astype(np.int64) for t in thresholds)
         self.grades = group_counts(groups.group_of_row, grade, groups.count, len(GRADES))
         band = sum(
-            (totals >= k * self.full_mark / settings.band_count - TOLERANCE).astype(np.int64)
+            (totals >= k * full_mark / settings.band_count - TOLERANCE).astype(np.int64)
             for k in range(1, settings.band_count)
         )
         self.bands = group_counts(groups.group_of_row, band, groups.count, settings.band_count)
 
-    # ---- items -----------------------------------------------------------------------------
-
-    def _items(self, items, blank, totals):
-        groups = self.groups
-        sizes = self.sizes[:, None]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            self.full_mark_rates = group_sums(items == self.max_scores, groups) / sizes
-            self.zero_rates = group_sums(items == 0, groups) / sizes
-            self.missing_rates = group_sums(blank, groups) / sizes
-            upper_item_means = group_sums(items * self.upper[:, None], groups) / self.upper_counts[:, None]
-            lower_item_means = group_sums(items * self.lower[:, None], groups) / self.lower_counts[:, None]
-        self.item_discrimination = (upper_item_means - lower_item_means) / self.max_scores
-        self.item_means = self._means(group_sums(items, groups))
-        rest = totals[:, None] - items
-        rest_means = self._means(group_sums(rest, groups))
-        centred_items = items - self.item_means[groups.group_of_row]
-        rest -= rest_means[groups.group_of_row]
-        centred_totals = totals - self.means[groups.group_of_row]
-        divisor = self._divisor()[:, None]
-        self.item_variances = group_sums(centred_items * centred_items, groups) / divisor
-        self.rest_variances = group_sums(rest * rest, groups) / divisor
-        item_total_covariances = group_sums(centred_items * centred_totals[:, None], groups) / divisor
-        item_rest_covariances = group_sums(centred_items * rest, groups) / divisor
-        self.item_total_correlations = _correlation(item_total_covariances, self.item_variances, self.variances[:, None])
-        self.item_rest_correlations = _correlation(item_rest_covariances, self.item_variances, self.rest_variances)
-        self.alpha = _alpha(self.item_count, self.item_variances.sum(axis=1), self.variances, self.sizes)
-        remaining_variance_sums = self.item_variances.sum(axis=1)[:, None] - self.item_variances
-        self.alpha_if_deleted = _alpha(self.item_count - 1, remaining_variance_sums, self.rest_variances, sizes)
-
-    # ---- dimensions ------------------------------------------------------------------------
-
-    def _dimensions(self, items, membership):
-        groups = self.groups
-        self.dimension_full_marks = self.max_scores @ membership
-        subtotals = items @ membership
-        self.dimension_means = self._means(group_sums(subtotals, groups))
-        self.dimension_variances = self._variances(subtotals, self.dimension_means)
-        item_counts = membership.sum(axis=0)
-        self.dimension_alpha = _alpha(
-            item_counts, self.item_variances @ membership, self.dimension_variances, self.sizes[:, None]
-        )
-
-    # ---- helpers ---------------------------------------------------------------------------
-
-    def _divisor(self):
-        return np.maximum(self.sizes - 1, 1).astype(np.float64)
-
-    def _means(self, sums):
-        sizes = self.sizes.reshape((-1,) + (1,) * (sums.ndim - 1))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return sums / sizes
-
-    def _variances(self, sorted_values, means):
-        """Sample variances (n - 1; 0 for one row), centred on the group means for accuracy."""
-        deviations = sorted_values - means[self.groups.group_of_row]
-        divisor = self._divisor().reshape((-1,) + (1,) * (sorted_values.ndim - 1))
-        return group_sums(deviations * deviations, self.groups) / divisor
+    def _masked_item_sums(self, mask):
+        """Per-scope item sums over the masked students (unshifted)."""
+        items = self.subject.items
+        if self.groups.count == 1:
+            sums = (items @ mask.astype(np.float64))[None, :]
+        else:
+            sums = group_sums(items * mask, self.groups)
+        return sums + group_sums(mask, self.groups)[:, None] * self.subject.shift
 
     # ---- output ----------------------------------------------------------------------------
 
-    def figures(self, group, absent_count, data):
-        n = int(self.sizes[group])
+    def figures(self, group, absent_count):
+        n = int(self.moments.counts[group])
         if n == 0:
             return {"participant_count": 0, "absent_count": absent_count}
         figures = self._subject_figures(group, n, absent_count)
-        figures["items"] = self._item_figures(group, data.item_ids)
-        figures["dimensions"] = self._dimension_figures(group, list(data.dimensions))
+        figures["items"] = self._item_figures(group)
+        figures["dimensions"] = self._dimension_figures(group)
         return figures
 
     def _subject_figures(self, group, n, absent_count):
         mean = float(self.means[group])
-        difficulty = mean / self.full_mark
+        difficulty = mean / self.subject.full_mark
         discrimination = float(self.discrimination[group])
-        grades = self.grades[group]
+        grades = self.grades[group].tolist()
         percentiles = {name: float(values[group]) for name, values in self.quantiles.items()}
         return {
             "participant_count": n,
@@ -234,42 +291,65 @@ class ScopeStatistics:
             "difficulty_level": difficulty_level(difficulty),
             "discrimination_coefficient": discrimination,
             "discrimination_level": discrimination_level(discrimination),
-            "reliability_coefficient": _with_null([self.alpha[group]])[0],
+            "reliability_coefficient": _nullable(self.alpha[group : group + 1])[0],
             "grade_distribution": {
-                grade: {"count": int(grades[index]), "percentage": 100.0 * int(grades[index]) / n}
+                grade: {"count": grades[index], "percentage": 100.0 * grades[index] / n}
                 for index, grade in reversed(list(enumerate(GRADES)))
             },
-            "pass_rate": float(grades[1:].sum()) / n,
-            "excellent_rate": float(grades[3]) / n,
-            "score_bands": [int(count) for count in self.bands[group]],
+            "pass_rate": sum(grades[1:]) / n,
+            "excellent_rate": grades[3] / n,
+            "score_bands": self.bands[group].tolist(),
         }
 
-    def _item_figures(self, group, item_ids):
-        columns = {
-            "average_score": self.item_means[group],
-            "standard_deviation": np.sqrt(self.item_variances[group]),
-            "difficulty_coefficient": self.item_means[group] / self.max_scores,
-            "full_mark_rate": self.full_mark_rates[group],
-            "zero_rate": self.zero_rates[group],
-            "missing_rate": self.missing_rates[group],
-            "item_total_correlation": self.item_total_correlations[group],
-            "item_rest_correlation": self.item_rest_correlations[group],
-            "discrimination_coefficient": self.item_discrimination[group],
-            "alpha_if_deleted": self.alpha_if_deleted[group],
-        }
-        values = {name: _with_null(column) for name, column in columns.items()}
-        return {item_id: {name: values[name][index] for name in columns} for index, item_id in enumerate(item_ids)}
+    def _item_figures(self, group):
+        return _records(self.subject.data.item_ids, {name: rows[group] for name, rows in self.item_rows.items()})
 
-    def _dimension_figures(self, group, names):
-        means = self.dimension_means[group]
-        columns = {
-            "average_score": _with_null(means),
-            "standard_deviation": _with_null(np.sqrt(self.dimension_variances[group])),
-            "full_mark": [float(value) for value in self.dimension_full_marks],
-            "difficulty_coefficient": _with_null(means / self.dimension_full_marks),
-            "reliability_coefficient": _with_null(self.dimension_alpha[group]),
-        }
-        return {name: {key: column[index] for key, column in columns.items()} for index, name in enumerate(names)}
+    def _dimension_figures(self, group):
+        names = list(self.subject.data.dimensions)
+        return _records(names, {name: rows[group] for name, rows in self.dimension_rows.items()})
+
+    def _item_columns(self):
+        counts = self.moments.counts[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return {
+                "average_score": self.item_means,
+                "standard_deviation": np.sqrt(self.item_variances),
+                "difficulty_coefficient": self.item_means / self.subject.max_scores,
+                "full_mark_rate": self.moments.full_mark_counts / counts,
+                "zero_rate": self.moments.zero_counts / counts,
+                "missing_rate": self.moments.blank_counts / counts,
+                "item_total_correlation": self.item_total_correlations,
+                "item_rest_correlation": self.item_rest_correlations,
+                "discrimination_coefficient": self.item_discrimination,
+                "alpha_if_deleted": self.alpha_if_deleted,
+            }
+
+    def _dimension_columns(self):
+        full_marks = self.subject.dimension_full_marks
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return {
+                "average_score": self.dimension_means,
+                "standard_deviation": np.sqrt(self.dimension_variances),
+                "full_mark": np.broadcast_to(full_marks, self.dimension_means.shape),
+                "difficulty_coefficient": self.dimension_means / full_marks,
+                "reliability_coefficient": self.dimension_alpha,
+            }
+
+    @staticmethod
+    def _rows_of_every_scope(columns):
+        """Each (scopes x entries) column as nested Python lists, NaN as None, converted in one go."""
+        return {name: [_nullable(row) for row in np.asarray(values, dtype=np.float64)] for name, values in columns.items()}
+
+
+def _nullable(values):
+    """Python floats, None where NaN (undefined)."""
+    return [None if value != value else value for value in np.asarray(values, dtype=np.float64).tolist()]
+
+
+def _records(keys, columns):
+    """{key: {name: value}} from equally long columns of Python values."""
+    names = list(columns)
+    return {key: dict(zip(names, row)) for key, row in zip(keys, zip(*columns.values()))}
 
 
 def _correlation(covariances, left_variances, right_variances):

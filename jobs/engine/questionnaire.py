@@ -2,18 +2,20 @@
 STATISTICS.md, for the region and every school (group).
 
 Answers are whole numbers 1..K (blank = NaN, not 0); reverse-keyed items are recoded K + 1 - x
-before anything else. Sums of such small integers are exact in float64, so one-pass variance
-formulas lose nothing here.
+before anything else. The row-level arrays are built once as items x respondents, grouped by
+school; each scope kind (schools, region) is then a set of grouped sums over them.
 """
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from jobs.engine.grouping import group_sums, sort_groups
+from jobs.engine.grouping import Groups, columns_in_order, combine_groups, group_sums, order_by_group, sample_variances
 
 
 @dataclass
 class QuestionnaireSubjectData:
+    """One subject's sheet rows (respondents x items), NaN for blank."""
+
     scores: np.ndarray
     options: np.ndarray
     reverse: np.ndarray
@@ -23,129 +25,192 @@ class QuestionnaireSubjectData:
     dimensions: dict = field(default_factory=dict)
 
 
-def recoded_answers(data):
-    answers = data.scores.astype(np.float64, copy=True)
-    reverse = np.asarray(data.reverse, dtype=bool)
-    answers[:, reverse] = (data.options[reverse] + 1) - answers[:, reverse]
-    return answers
-
-
 def questionnaire_subject_figures(data: QuestionnaireSubjectData):
     """{"region": figures, "by_school": {code: figures}} for schools with rows in the sheet."""
-    answers = recoded_answers(data)
     school_count = len(data.school_codes)
-    region = QuestionnaireScopes(answers, np.zeros(len(answers), np.int64), 1, data)
-    schools = QuestionnaireScopes(answers, data.school_of_row.astype(np.int64), school_count, data)
-    present = np.bincount(data.school_of_row, minlength=school_count) > 0
+    school_of_row = np.asarray(data.school_of_row, dtype=np.int64)
+    order = order_by_group(school_of_row)
+    answers = Answers(columns_in_order(data.scores, order), data)
+    school_sums = answers.sums(Groups.of_sorted(school_of_row[order], school_count))
+    schools = QuestionnaireScopes(answers, school_sums)
+    region = QuestionnaireScopes(answers, school_sums.combined())
+    present = np.bincount(school_of_row, minlength=school_count) > 0
     return {
         "region": region.figures(0),
         "by_school": {data.school_codes[school]: schools.figures(school) for school in np.flatnonzero(present)},
     }
 
 
-def _sample_variance(sums, squares, counts):
-    """Sample variance from sums (n - 1; 0 for one value); NaN where nothing was answered."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        variance = (squares - sums * sums / counts) / np.maximum(counts - 1, 1)
-    return np.where(counts > 0, np.maximum(variance, 0.0), np.nan)
+@dataclass
+class QuestionnaireSums:
+    """Per-scope sums over the answers; a scope's figures need nothing else.
+
+    Answers are validated whole numbers 1..K, so the option counts alone give each item's
+    responses, sums, sums of squares and favourable answers."""
+
+    participants: np.ndarray
+    option_counts: np.ndarray
+    respondents: np.ndarray
+    respondent_mean_sums: np.ndarray
+    respondent_mean_squares: np.ndarray
+    complete_counts: list
+    complete_item_sums: list
+    complete_item_squares: list
+    complete_total_sums: list
+    complete_total_squares: list
+
+    def combined(self):
+        """One scope made of all of them (the region made of its schools)."""
+        return QuestionnaireSums(**{name: combine_groups(value) for name, value in vars(self).items()})
+
+
+class Answers:
+    """Row-level arrays of a questionnaire (items x respondents grouped by school), computed once."""
+
+    def __init__(self, answers, data):
+        self.data = data
+        self.options = np.asarray(data.options, dtype=np.int64)
+        self.option_values = np.arange(1, int(self.options.max(initial=0)) + 1, dtype=np.float64)
+        reverse = np.asarray(data.reverse, dtype=bool)
+        answers[reverse] = (self.options[reverse, None] + 1) - answers[reverse]
+        self.answers = answers
+        self.answered = ~np.isnan(answers)
+        self.values = np.where(self.answered, answers, 0.0)
+        self.dimension_columns = list(data.dimensions.values())
+        membership = np.zeros((len(data.dimensions), len(data.item_ids)))
+        for row, columns in enumerate(self.dimension_columns):
+            membership[row, columns] = 1.0
+        self.membership = membership
+        answered_counts = membership.astype(np.float32) @ self.answered.astype(np.float32)
+        self.responded = answered_counts > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            respondent_means = (membership @ self.values) / answered_counts
+        # Shifted near zero (by a whole number per dimension) so the one-pass variance keeps its digits.
+        shift_sums = np.where(self.responded, respondent_means, 0.0).sum(axis=1)
+        self.mean_shift = np.round(shift_sums / np.maximum(self.responded.sum(axis=1), 1))
+        self.respondent_means = np.where(self.responded, respondent_means - self.mean_shift[:, None], 0.0)
+
+    def sums(self, groups):
+        listwise = [self._complete_sums(columns, groups) for columns in self.dimension_columns]
+        return QuestionnaireSums(
+            participants=group_sums(self.answered.any(axis=0), groups),
+            option_counts=np.stack([group_sums(self.answers == value, groups) for value in self.option_values], axis=-1),
+            respondents=group_sums(self.responded, groups),
+            respondent_mean_sums=group_sums(self.respondent_means, groups),
+            respondent_mean_squares=group_sums(self.respondent_means * self.respondent_means, groups),
+            complete_counts=[entry[0] for entry in listwise],
+            complete_item_sums=[entry[1] for entry in listwise],
+            complete_item_squares=[entry[2] for entry in listwise],
+            complete_total_sums=[entry[3] for entry in listwise],
+            complete_total_squares=[entry[4] for entry in listwise],
+        )
+
+    def _complete_sums(self, columns, groups):
+        """Sums over the respondents who answered every item of a dimension (for its listwise alpha)."""
+        complete = self.answered[columns].all(axis=0)
+        items = self.values[columns] * complete
+        totals = items.sum(axis=0)
+        return (
+            group_sums(complete, groups),
+            group_sums(items, groups),
+            group_sums(items * items, groups),
+            group_sums(totals, groups),
+            group_sums(totals * totals, groups),
+        )
 
 
 def _null(value):
-    return None if np.isnan(value) else float(value)
+    return None if value != value else value
+
+
+def _rows(array):
+    """A (scopes x ...) array as nested lists, NaN as None, converted once for every scope."""
+    return [[_null(value) for value in row] for row in array.tolist()]
 
 
 class QuestionnaireScopes:
-    def __init__(self, answers, group_of_row, group_count, data):
-        self.data = data
-        groups = sort_groups(group_of_row, group_count)
-        self.groups = groups
-        sorted_answers = answers[groups.order]
-        answered = ~np.isnan(sorted_answers)
-        values = np.where(answered, sorted_answers, 0.0)
-        options = np.asarray(data.options, dtype=np.int64)
-        self.participants = group_sums(answered.any(axis=1), groups)
-        self.response_counts = group_sums(answered, groups)
-        self.option_counts = [group_sums(sorted_answers == option, groups) for option in range(1, options.max() + 1)]
-        sums = group_sums(values, groups)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            self.item_means = np.where(self.response_counts > 0, sums / self.response_counts, np.nan)
-        self.item_variances = _sample_variance(sums, group_sums(values * values, groups), self.response_counts)
-        favourable = answered & (sorted_answers >= options - 1)
-        self.favourable_counts = group_sums(favourable, groups)
-        self._dimensions(sorted_answers, answered, values, favourable)
+    """The figures of each scope (group) of one kind, from its sums."""
 
-    def _dimensions(self, answers, answered, values, favourable):
-        groups = self.groups
-        membership = np.zeros((len(self.data.item_ids), len(self.data.dimensions)))
-        for column, columns in enumerate(self.data.dimensions.values()):
-            membership[columns, column] = 1.0
-        answered_counts = answered @ membership
+    def __init__(self, answers, sums: QuestionnaireSums):
+        self.answers = answers
+        self.data = answers.data
+        self.sums = sums
+        counts = sums.option_counts
+        values = answers.option_values
+        top_two = values >= (answers.options - 1)[:, None]  # items x options
+        responses = counts.sum(axis=-1)
+        value_sums = counts @ values
+        value_squares = counts @ (values * values)
+        favourable = (counts * top_two).sum(axis=-1)
+        dimension_answers = responses @ answers.membership.T
         with np.errstate(invalid="ignore", divide="ignore"):
-            respondent_means = (values @ membership) / answered_counts
-        responded = answered_counts > 0
-        respondent_means = np.where(responded, respondent_means, 0.0)
-        respondents = group_sums(responded, groups)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            self.dimension_means = np.where(respondents > 0, group_sums(respondent_means, groups) / respondents, np.nan)
-        # Respondent means are fractions, so their spread is taken around the group mean (two passes).
-        deviations = np.where(responded, respondent_means - self.dimension_means[groups.group_of_row], 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            self.dimension_variances = np.where(
-                respondents > 0, group_sums(deviations * deviations, groups) / np.maximum(respondents - 1, 1), np.nan
-            )
-        self.dimension_answers = group_sums(answered_counts, groups)
-        self.dimension_favourable = group_sums(favourable @ membership, groups)
-        self.dimension_alpha = np.column_stack(
-            [self._listwise_alpha(values, answered, columns) for columns in self.data.dimensions.values()]
-        ) if self.data.dimensions else np.zeros((groups.count, 0))
+            self.responses = responses.astype(np.int64).tolist()
+            self.option_count_rows = counts.astype(np.int64).tolist()
+            self.option_percentage_rows = _rows(100.0 * counts / responses[..., None])
+            self.item_columns = {
+                "average_score": _rows(value_sums / responses),
+                "standard_deviation": _rows(np.sqrt(sample_variances(value_sums, value_squares, responses))),
+                "favorable_rate": _rows(favourable / responses),
+            }
+            self.dimension_columns = {
+                "average_score": _rows(sums.respondent_mean_sums / sums.respondents + answers.mean_shift),
+                "standard_deviation": _rows(
+                    np.sqrt(sample_variances(sums.respondent_mean_sums, sums.respondent_mean_squares, sums.respondents))
+                ),
+                "favorable_rate": _rows((favourable @ answers.membership.T) / dimension_answers),
+                "reliability_coefficient": _rows(
+                    np.column_stack(
+                        [self._listwise_alpha(index, len(columns)) for index, columns in enumerate(answers.dimension_columns)]
+                        or [np.zeros(len(sums.participants))]
+                    )
+                ),
+            }
 
-    def _listwise_alpha(self, values, answered, columns):
+    def _listwise_alpha(self, index, item_count):
         """Alpha over the respondents who answered every item of the dimension."""
-        groups = self.groups
-        if len(columns) < 2:
-            return np.full(groups.count, np.nan)
-        complete = answered[:, columns].all(axis=1)
-        items = values[:, columns] * complete[:, None]
-        totals = items.sum(axis=1)
-        counts = group_sums(complete, groups)
-        item_variances = _sample_variance(group_sums(items, groups), group_sums(items * items, groups), counts[:, None])
-        total_variances = _sample_variance(group_sums(totals, groups), group_sums(totals * totals, groups), counts)
-        m = len(columns)
-        defined = (counts >= 2) & (total_variances > 0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            alpha = m / (m - 1) * (1 - item_variances.sum(axis=1) / total_variances)
-        return np.where(defined, alpha, np.nan)
+        sums = self.sums
+        counts = sums.complete_counts[index]
+        if item_count < 2:
+            return np.full(len(counts), np.nan)
+        item_variances = sample_variances(
+            sums.complete_item_sums[index], sums.complete_item_squares[index], counts[:, None]
+        )
+        total_variances = sample_variances(
+            sums.complete_total_sums[index], sums.complete_total_squares[index], counts
+        )
+        alpha = item_count / (item_count - 1) * (1 - item_variances.sum(axis=1) / total_variances)
+        return np.where((counts >= 2) & (total_variances > 0), alpha, np.nan)
 
     def figures(self, group):
-        participants = int(self.participants[group])
+        participants = int(self.sums.participants[group])
         if participants == 0:
             return {"participant_count": 0}
         return {
             "participant_count": participants,
-            "items": {item_id: self._item(group, index) for index, item_id in enumerate(self.data.item_ids)},
-            "dimensions": {name: self._dimension(group, index) for index, name in enumerate(self.data.dimensions)},
+            "items": self._item_figures(group),
+            "dimensions": self._dimension_figures(group),
         }
 
-    def _item(self, group, index):
-        responses = int(self.response_counts[group, index])
-        option_count = int(self.data.options[index])
-        distribution = {}
-        for option in range(1, option_count + 1):
-            count = int(self.option_counts[option - 1][group, index])
-            distribution[str(option)] = {"count": count, "percentage": 100.0 * count / responses if responses else None}
-        return {
-            "option_distribution": distribution,
-            "average_score": _null(self.item_means[group, index]),
-            "standard_deviation": _null(np.sqrt(self.item_variances[group, index])),
-            "favorable_rate": float(self.favourable_counts[group, index]) / responses if responses else None,
-            "response_count": responses,
-        }
+    def _item_figures(self, group):
+        option_names = [str(int(value)) for value in self.answers.option_values]
+        options = self.answers.options.tolist()
+        counts, percentages = self.option_count_rows[group], self.option_percentage_rows[group]
+        columns = {name: rows[group] for name, rows in self.item_columns.items()}
+        figures = {}
+        for index, item_id in enumerate(self.data.item_ids):
+            figures[item_id] = {
+                "option_distribution": {
+                    name: {"count": count, "percentage": percentage}
+                    for name, count, percentage in zip(option_names[: options[index]], counts[index], percentages[index])
+                },
+                **{name: values[index] for name, values in columns.items()},
+                "response_count": self.responses[group][index],
+            }
+        return figures
 
-    def _dimension(self, group, index):
-        answers = self.dimension_answers[group, index]
+    def _dimension_figures(self, group):
+        columns = {name: rows[group] for name, rows in self.dimension_columns.items()}
         return {
-            "average_score": _null(self.dimension_means[group, index]),
-            "standard_deviation": _null(np.sqrt(self.dimension_variances[group, index])),
-            "favorable_rate": float(self.dimension_favourable[group, index] / answers) if answers else None,
-            "reliability_coefficient": _null(self.dimension_alpha[group, index]),
+            name: {key: values[index] for key, values in columns.items()}
+            for index, name in enumerate(self.data.dimensions)
         }
