@@ -139,6 +139,8 @@ class Batch(Base):
             func.coalesce(text("school_id"), ""),
             unique=True,
         ),
+        # A deleted batch's id is never given to a new one: an old tab must not act on another batch.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -320,12 +322,13 @@ class TaskStage(Base):
 
 
 class SubjectResult(Base):
-    """The figures of one subject in one scope ('region' or a school code), as the engine returned them."""
+    """The figures of one subject in one scope (the region, or a school code), as the engine returned them."""
 
     __tablename__ = "subject_results"
     __table_args__ = (UniqueConstraint("batch_id", "subject", "scope"),)
 
-    REGION_SCOPE = "region"
+    # School codes are never blank, so the empty scope cannot collide with a school named "region".
+    REGION_SCOPE = ""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), index=True)

@@ -43,7 +43,8 @@ def require_sign_in():
         return None
     if current_user.is_authenticated:
         return None
-    login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    wanted = request.full_path.rstrip("?") if request.method == "GET" else None
+    login_url = url_for("auth.login", next=wanted)
     if request.headers.get("HX-Request") == "true":
         return "", 401, {"HX-Redirect": login_url}
     return redirect(login_url)

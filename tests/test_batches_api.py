@@ -119,3 +119,32 @@ def test_results_of_a_batch_without_a_calculation_are_empty(api):
     api.post("/batches", json={"batch_code": "b"})
 
     assert api.get("/batches/b/results").get_json() == {"subjects": {}}
+
+
+def test_unknown_fields_are_refused_and_change_nothing(api):
+    _error(api.post("/batches", json={"batch_code": "b", "colour": "red"}), 422, "validation_failed")
+    api.post("/batches", json={"batch_code": "b"})
+
+    refused = _error(api.put("/batches/b", json={"bogus": 1}), 422, "validation_failed")
+
+    assert refused["details"] == [{"field": "bogus", "message": "Unknown field 'bogus'."}]
+    assert db.session.scalar(select(BatchHistory).where(BatchHistory.action == "updated")) is None
+
+
+def test_a_deleted_batchs_id_is_never_reused(api):
+    first = api.post("/batches", json={"batch_code": "old"}).get_json()["id"]
+    api.delete("/batches/old")
+
+    second = api.post("/batches", json={"batch_code": "new"}).get_json()["id"]
+
+    assert second != first
+
+
+def test_narrowing_results_to_an_unknown_subject_or_school_is_404(api):
+    from tests.test_tasks import _batch_with_data
+
+    _batch_with_data(api, "b")
+
+    assert _error(api.get("/batches/b/results?subject=nope"), 404, "not_found")["message"] == "Batch b has no subject 'nope'."
+    _error(api.get("/batches/b/results?school_id=ZZ"), 404, "not_found")
+    assert api.get("/batches/b/results?subject=math&school_id=A").get_json() == {"subjects": {}}

@@ -96,7 +96,7 @@ def test_an_upload_and_start_on_the_page_lead_to_the_task_page(signed_in, api):
         content_type="multipart/form-data",
         follow_redirects=True,
     )
-    assert "Imported 4 students of 2 schools, 2 questions." in uploaded.get_data(as_text=True)
+    assert "Imported 4 students, 2 schools, 2 questions." in uploaded.get_data(as_text=True)
 
     started = _post_form(signed_in, f"/batches/{batch.id}", f"/batches/{batch.id}/start", {})
 
@@ -151,3 +151,26 @@ def test_a_boosted_navigation_to_the_task_page_gets_the_whole_page(signed_in, ap
     page = signed_in.get(f"/tasks/{task_id}", headers={"HX-Request": "true", "HX-Boosted": "true"})
 
     assert "<html" in page.get_data(as_text=True)
+
+
+def test_deleting_through_htmx_sends_the_browser_to_the_list(signed_in, api):
+    api.post("/batches", json={"batch_code": "b"})
+    batch = db.session.scalar(select(Batch))
+    token = csrf_token_of(signed_in.get(f"/batches/{batch.id}").get_data(as_text=True))
+
+    response = signed_in.post(
+        f"/batches/{batch.id}/delete", data={"csrf_token": token}, headers={"HX-Request": "true", "HX-Boosted": "true"}
+    )
+
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/"
+    assert db.session.scalar(select(Batch)) is None
+
+
+def test_a_later_page_past_the_last_batch_says_so(signed_in, api):
+    api.post("/batches", json={"batch_code": "b"})
+
+    page = signed_in.get("/?page=5").get_data(as_text=True)
+
+    assert "This page is past the last batch." in page
+    assert "No batches yet." not in page

@@ -68,7 +68,7 @@ def test_a_task_runs_through_every_stage_to_completed(api, worker):
     assert finished["started_at"] and finished["finished_at"]
     assert api.get("/batches/demo").get_json()["calculation_status"] == "completed"
     progress = api.get(f"/tasks/{task_id}/progress").get_json()
-    assert progress["overall_progress"] == 100 and len(progress["stages"]) == 4
+    assert progress["progress"] == 100 and len(progress["stages"]) == 4
     results = api.get("/batches/demo/results").get_json()["subjects"]["math"]
     assert results["region"]["participant_count"] == 4
     assert results["region"]["average_score"] == 2.75
@@ -182,3 +182,24 @@ def test_a_work_horse_killed_mid_job_leaves_the_task_failed_not_running(api, slo
 
     assert finished["status"] == "failed"
     assert "worker lost the job" in finished["error_message"]
+
+
+def test_a_task_is_queued_with_the_priority_asked_for(api, app):
+    _batch_with_data(api)
+    connection = Redis.from_url(app.config["REDIS_URL"])
+
+    response = api.post("/tasks/demo/start", json={"priority": "high"})
+
+    assert response.status_code == 202
+    assert response.get_json()["priority"] == "high"
+    assert Queue("high", connection=connection).count == 1
+    assert Queue("normal", connection=connection).count == 0
+
+
+def test_an_unknown_priority_is_refused_and_nothing_is_queued(api):
+    _batch_with_data(api)
+
+    response = api.post("/tasks/demo/start", json={"priority": "urgent"})
+
+    assert response.status_code == 422
+    assert db.session.query(CalculationTask).count() == 0

@@ -58,7 +58,7 @@ def task_progress_json(task):
     return {
         "task_id": task.id,
         "status": task.status,
-        "overall_progress": task.progress,
+        "progress": task.progress,
         "current_stage": task.current_stage,
         "stages": [stage_json(stage) for stage in task.stages],
     }

@@ -106,8 +106,11 @@ def batch_results(batch_code):
 @bp.post("/tasks/<batch_code>/start")
 def start_task(batch_code):
     batch = _selected_batch(batch_code)
+    body = request.get_json(silent=True) if request.content_length else {}
+    if not isinstance(body, dict):
+        raise ValidationFailed("The request body must be a JSON object, such as {\"priority\": \"high\"}.")
     try:
-        task = tasks.start_task(batch, acting_user())
+        task = tasks.start_task(batch, acting_user(), priority=body.get("priority", "normal"))
     except TaskAlreadyActive as already:
         return json_error(already.status, already.code, already.message, task=task_json(already.task))
     response = jsonify(task_json(task))

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from dashboard.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from dashboard.extensions import db
-from dashboard.models import ACTIVE_STATUSES, AggregationLevel, Batch, BatchHistory, CalculationStatus
+from dashboard.models import ACTIVE_STATUSES, AggregationLevel, Batch, BatchHistory
 from dashboard.services.history import record_change
 
 BATCH_CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -54,6 +54,11 @@ def _validate_text_fields(values):
     return cleaned, problems
 
 
+def _unknown_fields(values):
+    known = set(IDENTITY_FIELDS + EDITABLE_FIELDS)
+    return [{"field": name, "message": f"Unknown field '{name}'."} for name in values if name not in known]
+
+
 def _raise_if(problems):
     if problems:
         raise ValidationFailed("The batch is not valid: " + "; ".join(p["message"] for p in problems), details=problems)
@@ -72,7 +77,7 @@ def _find_by_identity(batch_code, aggregation_level, school_id):
 def create_batch(values, user):
     identity, problems = _validate_identity(values)
     text_fields, text_problems = _validate_text_fields(values)
-    _raise_if(problems + text_problems)
+    _raise_if(_unknown_fields(values) + problems + text_problems)
     if _find_by_identity(**identity):
         raise Conflict("A batch with this code, level and school already exists.", details=[identity])
     batch = Batch(**identity, **text_fields, created_by_id=user.id if user else None)
@@ -85,6 +90,7 @@ def create_batch(values, user):
 
 def update_batch(batch, values, user):
     """Change the descriptive fields; the identity (code, level, school) is fixed once created."""
+    _raise_if(_unknown_fields(values))
     changed_identity = [
         name for name in IDENTITY_FIELDS if name in values and (values[name] or None) != getattr(batch, name)
     ]
@@ -161,6 +167,3 @@ def batch_history(batch):
         select(BatchHistory).where(BatchHistory.batch_id == batch.id).order_by(BatchHistory.id.desc())
     ).all()
 
-
-def set_calculation_status(batch, status: CalculationStatus):
-    batch.calculation_status = status.value

@@ -24,7 +24,7 @@ def import_batch_data(batch, questions_file, score_files, user):
     questions, sheets, schools = _parse_upload(batch, questions_file, score_files, problems)
     if problems:
         raise ValidationFailed(_summary(problems), details=[problem.as_dict() for problem in problems.items])
-    _store(batch, questions, sheets, schools, user)
+    _store(batch, questions_file.name, questions, sheets, schools, user)
     return {
         "data_version": batch.data_version,
         "student_count": batch.student_count,
@@ -98,7 +98,7 @@ def _check_coverage(questions, questions_file_name, sheets, problems):
             )
 
 
-def _store(batch, questions, sheets, schools, user):
+def _store(batch, questions_file_name, questions, sheets, schools, user):
     """Write the parsed upload in one transaction, replacing the batch's previous data and results."""
     before = {"data_version": batch.data_version, "student_count": batch.student_count, "school_count": batch.school_count}
     db.session.execute(delete(SubjectResult).where(SubjectResult.batch_id == batch.id))
@@ -140,5 +140,6 @@ def _store(batch, questions, sheets, schools, user):
     batch.school_count = len(schools.positions)
     batch.calculation_status = CalculationStatus.PENDING.value
     after = {"data_version": batch.data_version, "student_count": batch.student_count, "school_count": batch.school_count}
-    record_change(batch, "data_imported", before, after, user, extra={"files": [sheet.file_name for sheet in sheets]})
+    files = [questions_file_name] + [sheet.file_name for sheet in sheets]
+    record_change(batch, "data_imported", before, after, user, extra={"files": files})
     db.session.commit()

@@ -1,12 +1,17 @@
 """Reading saved results in the layout of reference.json: subjects -> region and by_school."""
 from sqlalchemy import select
 
+from dashboard.errors import NotFound
 from dashboard.extensions import db
-from dashboard.models import School, SubjectResult
+from dashboard.models import Question, School, SubjectResult
 
 
 def batch_results(batch, school_code=None, subject=None):
-    """{"subjects": {NAME: {"region": figures, "by_school": {CODE: figures}}}}, narrowed on request."""
+    """{"subjects": {NAME: {"region": figures, "by_school": {CODE: figures}}}}, narrowed on request.
+
+    With school_code only that school's figures are read (no region); a subject or school the
+    batch does not have is NotFound."""
+    _check_filters(batch, school_code, subject)
     query = select(SubjectResult).where(SubjectResult.batch_id == batch.id)
     if subject:
         query = query.where(SubjectResult.subject == subject)
@@ -25,9 +30,17 @@ def batch_results(batch, school_code=None, subject=None):
     return {"subjects": subjects}
 
 
+def _check_filters(batch, school_code, subject):
+    if subject and not db.session.scalar(
+        select(Question.id).where(Question.batch_id == batch.id, Question.subject == subject).limit(1)
+    ):
+        raise NotFound(f"Batch {batch.batch_code} has no subject '{subject}'.")
+    if school_code and not db.session.scalar(
+        select(School.id).where(School.batch_id == batch.id, School.code == school_code)
+    ):
+        raise NotFound(f"Batch {batch.batch_code} has no school '{school_code}'.")
+
+
 def school_names(batch):
     return dict(db.session.execute(select(School.code, School.name).where(School.batch_id == batch.id)).all())
 
-
-def has_results(batch):
-    return db.session.scalar(select(SubjectResult.id).where(SubjectResult.batch_id == batch.id).limit(1)) is not None

@@ -11,7 +11,8 @@ from rq.job import Job, JobStatus
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from dashboard.errors import Conflict, NotFound, ServiceUnavailable, TaskAlreadyActive
+from dashboard.config import QUEUE_NAMES
+from dashboard.errors import Conflict, NotFound, ServiceUnavailable, TaskAlreadyActive, ValidationFailed
 from dashboard.extensions import db
 from dashboard.models import ACTIVE_STATUSES, CalculationStatus, CalculationTask, utcnow
 from dashboard.queues import calculation_queue, redis_connection
@@ -33,6 +34,10 @@ def active_task(batch):
 
 def start_task(batch, user, priority="normal"):
     """Queue a calculation of the batch; raise TaskAlreadyActive with the task that is already queued or running."""
+    if priority not in QUEUE_NAMES:
+        raise ValidationFailed(
+            f"The priority must be one of: {', '.join(QUEUE_NAMES)}.", details=[{"field": "priority"}]
+        )
     if not batch.has_data:
         raise Conflict("The batch has no data yet; upload the question table and score sheets first.", code="no_data")
     existing = active_task(batch)

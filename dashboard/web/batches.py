@@ -1,6 +1,7 @@
 """Batch pages: list, create, edit, detail (upload, start, results, history), delete."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from dashboard.errors import ServiceError, TaskAlreadyActive, ValidationFailed
 from dashboard.security import acting_user
@@ -9,6 +10,17 @@ from dashboard.services.uploads import UploadedFile
 from dashboard.web.forms import BatchEditForm, BatchForm, UploadForm
 
 bp = Blueprint("batches", __name__)
+
+
+def _redirect(url):
+    """A redirect that also moves the address bar when the request came from htmx (a boosted form)."""
+    if request.htmx:
+        return "", 204, {"HX-Redirect": url}
+    return redirect(url)
+
+
+def _form_values(form):
+    return {name: value for name, value in form.data.items() if name != "csrf_token"}
 
 
 def _attach_field_errors(form, error: ValidationFailed):
@@ -37,7 +49,7 @@ def create():
     form = BatchForm()
     if form.validate_on_submit():
         try:
-            batch = batches.create_batch(form.data, acting_user())
+            batch = batches.create_batch(_form_values(form), acting_user())
         except ValidationFailed as error:
             _attach_field_errors(form, error)
         except ServiceError as error:
@@ -54,7 +66,7 @@ def edit(batch_id):
     form = BatchEditForm(obj=batch)
     if form.validate_on_submit():
         try:
-            batches.update_batch(batch, form.data, acting_user())
+            batches.update_batch(batch, _form_values(form), acting_user())
         except ValidationFailed as error:
             _attach_field_errors(form, error)
         else:
@@ -97,12 +109,10 @@ def upload(batch_id):
     except ValidationFailed as error:
         return _render_detail(batch, form, error), 422
     flash(
-        _(
-            "Imported %(students)d students of %(schools)d schools, %(questions)d questions.",
-            students=summary["student_count"],
-            schools=summary["school_count"],
-            questions=summary["question_count"],
-        )
+        _("Imported %(students)s, %(schools)s, %(questions)s.",
+          students=ngettext("%(num)d student", "%(num)d students", summary["student_count"]),
+          schools=ngettext("%(num)d school", "%(num)d schools", summary["school_count"]),
+          questions=ngettext("%(num)d question", "%(num)d questions", summary["question_count"]))
     )
     return redirect(url_for("batches.detail", batch_id=batch.id))
 
@@ -111,7 +121,7 @@ def upload(batch_id):
 def start(batch_id):
     batch = batches.get_batch(batch_id)
     try:
-        task = tasks.start_task(batch, acting_user())
+        task = tasks.start_task(batch, acting_user(), priority=request.form.get("priority", "normal"))
     except TaskAlreadyActive as already:
         flash(_("This batch is already being calculated; here is that task."))
         task = already.task
@@ -124,4 +134,4 @@ def delete(batch_id):
     code = batch.batch_code
     batches.delete_batch(batch, acting_user())
     flash(_("Batch %(code)s deleted.", code=code))
-    return redirect(url_for("batches.index"))
+    return _redirect(url_for("batches.index"))
