@@ -76,7 +76,9 @@ def read_data_dir(folder):
     from dashboard.score_blocks import decode_blocks
 
     problems = ProblemList()
-    questions = parse_questions(UploadedFile("questions.csv", io.BytesIO((folder / "questions.csv").read_bytes())), problems)
+    questions = parse_questions(
+        UploadedFile("questions.csv", io.BytesIO((folder / "questions.csv").read_bytes())), problems
+    ).questions
     by_id = {question.question_id: question for question in questions}
     schools = SchoolDirectory()
     subjects = []

@@ -217,3 +217,44 @@ def test_a_school_level_batch_takes_rows_of_its_school_only(api):
 
     problems = _problems(response)
     assert [(p["row"], p["value"]) for p in problems] == [(4, "S02")]
+
+
+def test_swapped_files_are_named_as_swapped(api, batch):
+    problems = _problems(upload(api, "b1", ("scores.csv", csv_bytes(SCORES)), ("questions.csv", csv_bytes(QUESTIONS))))
+
+    messages = [(p["file"], p["message"]) for p in problems]
+    assert messages == [
+        (
+            "scores.csv",
+            "This looks like a score sheet (it has a student id column), not the question table; "
+            "check which file went into which field.",
+        )
+    ]
+
+
+def test_a_question_table_given_as_a_score_sheet_is_named(api, batch):
+    problems = _problems(
+        upload(api, "b1", ("questions.csv", csv_bytes(QUESTIONS)), ("s.csv", csv_bytes(SCORES)), ("q.csv", csv_bytes(QUESTIONS)))
+    )
+
+    assert [p["file"] for p in problems] == ["q.csv"]
+    assert "looks like the question table" in problems[0]["message"]
+
+
+def test_the_same_sheet_twice_is_one_problem(api, batch):
+    problems = _problems(
+        upload(api, "b1", ("questions.csv", csv_bytes(QUESTIONS)), ("a.csv", csv_bytes(SCORES)), ("b.csv", csv_bytes(SCORES)))
+    )
+
+    assert [(p["file"], p["message"]) for p in problems] == [
+        ("b.csv", "This is the same file as a.csv; upload each sheet once.")
+    ]
+
+
+def test_a_refused_question_row_is_not_reported_again_as_an_unknown_column(api, batch):
+    questions = [row[:] for row in QUESTIONS]
+    questions[3][2] = 0  # m1 with a maximum of 0
+
+    problems = _problems(upload(api, "b1", ("questions.csv", csv_bytes(questions)), ("s.csv", csv_bytes(SCORES))))
+
+    assert [(p["file"], p["row"], p["column"]) for p in problems] == [("questions.csv", 4, "max_score")]

@@ -1,4 +1,6 @@
 """Importing a batch's question table and score sheets: validate everything, then write once."""
+import hashlib
+
 from sqlalchemy import delete
 
 from dashboard.errors import Conflict, ValidationFailed
@@ -49,18 +51,45 @@ def _parse_upload(batch, questions_file, score_files, problems):
         problems.add("scores", "At least one score sheet is needed.")
     if questions_file is None or not score_files:
         return [], [], None
-    questions = parse_questions(questions_file, problems)
+    table = parse_questions(questions_file, problems)
+    questions = table.questions
     if not questions:
         return [], [], None
     questions_by_id = {question.question_id: question for question in questions}
     schools = SchoolDirectory()
     school_batch_code = batch.school_id if batch.aggregation_level == AggregationLevel.SCHOOL.value else None
-    sheets = [parse_score_sheet(upload, questions_by_id, schools, school_batch_code, problems) for upload in score_files]
+    sheets = [
+        parse_score_sheet(upload, questions_by_id, schools, school_batch_code, problems, table.rejected_ids)
+        for upload in _distinct_files(score_files, problems)
+    ]
     if None in sheets:
         # A sheet that could not be read has unknown columns: coverage would only add noise.
         return questions, [], schools
     _check_coverage(questions, questions_file.name, sheets, problems)
     return questions, sheets, schools
+
+
+def _distinct_files(uploads, problems):
+    """The score sheets with any second copy of the same file left out (and reported once)."""
+    first_of_content = {}
+    distinct = []
+    for upload in uploads:
+        digest = _digest(upload.stream)
+        if digest in first_of_content:
+            problems.add(upload.name, f"This is the same file as {first_of_content[digest]}; upload each sheet once.")
+            continue
+        first_of_content[digest] = upload.name
+        distinct.append(upload)
+    return distinct
+
+
+def _digest(stream):
+    digest = hashlib.sha256()
+    stream.seek(0)
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
+    stream.seek(0)
+    return digest.hexdigest()
 
 
 def _check_coverage(questions, questions_file_name, sheets, problems):

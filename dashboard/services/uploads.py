@@ -158,27 +158,42 @@ def _read_header(reader, upload, problems):
     return [cell.strip().lstrip("\ufeff").strip() for cell in header]
 
 
+@dataclass
+class QuestionTable:
+    """The valid questions in file order, and the ids of rows that were refused (so that the
+    score sheets' columns for them are not reported a second time as unknown)."""
+
+    questions: list = field(default_factory=list)
+    rejected_ids: set = field(default_factory=set)
+
+
 def parse_questions(upload, problems):
-    """Return the question rows of a question table, in file order."""
+    """Read and check a question table."""
+    table = QuestionTable()
     reader = _open_csv(upload, problems)
     if reader is None:
-        return []
+        return table
     header = _read_header(reader, upload, problems)
     if header is None:
-        return []
+        return table
     columns = {key: _find_column(header, aliases) for key, aliases in QUESTION_HEADERS.items()}
-    for required in ("subject", "question_id", "max_score"):
-        if columns[required] is None:
-            problems.add(upload.name, f"Missing column '{required}'.", row=1, column=required)
-    if any(columns[key] is None for key in ("subject", "question_id", "max_score")):
-        return []
+    missing = [name for name in ("subject", "question_id", "max_score") if columns[name] is None]
+    if missing and _find_column(header, STUDENT_ID_HEADERS) is not None:
+        problems.add(upload.name, "This looks like a score sheet (it has a student id column), not the question "
+                     "table; check which file went into which field.", row=1)
+        return table
+    for name in missing:
+        problems.add(upload.name, f"Missing column '{name}'.", row=1, column=name)
+    if missing:
+        return table
 
-    questions, seen_ids, subject_types = [], {}, {}
+    questions, seen_ids, subject_types = table.questions, {}, {}
     for row_number, cells in enumerate(reader, start=2):
         if not any(cell.strip() for cell in cells):
             continue
         question = _parse_question_row(cells, columns, row_number, upload.name, problems)
         if question is None:
+            table.rejected_ids.add(_cell(cells, columns["question_id"]))
             continue
         if question.question_id in seen_ids:
             problems.add(
@@ -204,7 +219,7 @@ def parse_questions(upload, problems):
         questions.append(question)
     if not questions and not problems:
         problems.add(upload.name, "The question table has no questions.", row=2)
-    return questions
+    return table
 
 
 def _cell(cells, index):
@@ -269,17 +284,23 @@ def _questionnaire_options(raw_options, max_score):
 class SheetColumns:
     """Where the id, school, status and item columns of one score sheet are."""
 
-    def __init__(self, header):
+    def __init__(self, header, ignored_ids=frozenset()):
         self.header = header
         self.student_id = _find_column(header, STUDENT_ID_HEADERS)
         self.school_code = _find_column(header, SCHOOL_CODE_HEADERS)
         self.school_name = _find_column(header, SCHOOL_NAME_HEADERS)
         self.status = _find_column(header, STATUS_HEADERS)
         taken = {self.student_id, self.school_code, self.school_name, self.status}
-        self.items = [(index, name) for index, name in enumerate(header) if index not in taken]
+        self.looks_like_question_table = all(
+            _find_column(header, QUESTION_HEADERS[name]) is not None for name in ("question_id", "max_score")
+        )
+        # Columns of questions the question table refused: already reported there.
+        self.items = [
+            (index, name) for index, name in enumerate(header) if index not in taken and name not in ignored_ids
+        ]
 
 
-def parse_score_sheet(upload, questions_by_id, schools, school_batch_code, problems):
+def parse_score_sheet(upload, questions_by_id, schools, school_batch_code, problems, ignored_ids=frozenset()):
     """Validate one score sheet and pack its rows into blocks; the sheet or None.
 
     `school_batch_code` is the batch's school id for a school-level batch (its rows
@@ -291,7 +312,7 @@ def parse_score_sheet(upload, questions_by_id, schools, school_batch_code, probl
     header = _read_header(reader, upload, problems)
     if header is None:
         return None
-    columns = SheetColumns(header)
+    columns = SheetColumns(header, ignored_ids)
     if not _check_sheet_columns(columns, questions_by_id, school_batch_code, upload.name, problems):
         return None
 
@@ -316,6 +337,10 @@ def parse_score_sheet(upload, questions_by_id, schools, school_batch_code, probl
 
 def _check_sheet_columns(columns, questions_by_id, school_batch_code, file_name, problems):
     problem_count = problems.total
+    if columns.student_id is None and columns.looks_like_question_table:
+        problems.add(file_name, "This looks like the question table, not a score sheet; check which file went "
+                     "into which field.", row=1)
+        return False
     if columns.student_id is None:
         problems.add(file_name, "Missing the student id column (考号, 学号 or student_id).", row=1, column="student_id")
     if columns.school_code is None and school_batch_code is None:
