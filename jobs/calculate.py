@@ -10,10 +10,14 @@ from sqlalchemy import delete
 
 from dashboard.models import CalculationStatus, CalculationTask, SubjectResult, utcnow
 from jobs import database
+from jobs.engine import ignore_progress
 from jobs.engine.exam import ExamSubjectData, exam_subject_figures
 from jobs.engine.questionnaire import QuestionnaireSubjectData, questionnaire_subject_figures
 from jobs.loading import load_batch_data
 from jobs.progress import ProgressReporter, TaskCancelled
+
+
+SAVE_CHUNK_ROWS = 200
 
 
 def calculate(task_id):
@@ -56,9 +60,11 @@ def _run_stages(task_id, batch_id, reporter):
 
     reporter.start_stage("statistical_calculation")
     figures_by_subject = {}
+    subject_count = len(batch_data.subjects)
     for index, subject in enumerate(batch_data.subjects):
-        figures_by_subject[subject.name] = subject_figures(subject, batch_data.school_codes)
-        reporter.update((index + 1) / len(batch_data.subjects))
+        figures_by_subject[subject.name] = subject_figures(
+            subject, batch_data.school_codes, lambda fraction: reporter.update((index + fraction) / subject_count)
+        )
     reporter.finish_stage()
 
     reporter.start_stage("result_aggregation")
@@ -66,12 +72,12 @@ def _run_stages(task_id, batch_id, reporter):
     reporter.finish_stage()
 
     reporter.start_stage("saving_results")
-    _save_results(task_id, batch_id, rows)
+    _save_results(task_id, batch_id, rows, lambda fraction: reporter.update(fraction, mirror_to_sql=False))
     reporter.finish_stage()
     finish_task(task_id, CalculationStatus.COMPLETED)
 
 
-def subject_figures(subject, school_codes):
+def subject_figures(subject, school_codes, on_progress=ignore_progress):
     """The engine's figures of one subject: {"region": ..., "by_school": {code: ...}}."""
     item_ids = [question.question_id for question in subject.questions]
     dimensions = {}
@@ -88,7 +94,8 @@ def subject_figures(subject, school_codes):
                 school_codes=school_codes,
                 item_ids=item_ids,
                 dimensions=dimensions,
-            )
+            ),
+            on_progress=on_progress,
         )
     return exam_subject_figures(
         ExamSubjectData(
@@ -99,7 +106,8 @@ def subject_figures(subject, school_codes):
             school_codes=school_codes,
             item_ids=item_ids,
             dimensions=dimensions,
-        )
+        ),
+        on_progress=on_progress,
     )
 
 
@@ -113,15 +121,20 @@ def result_rows(batch_data, figures_by_subject):
     return rows
 
 
-def _save_results(task_id, batch_id, rows):
+def _save_results(task_id, batch_id, rows, on_progress):
+    """Replace the batch's results in one transaction, flushing in chunks to report progress."""
     with database.open_session() as session:
         session.execute(delete(SubjectResult).where(SubjectResult.batch_id == batch_id))
-        session.add_all(
-            SubjectResult(
-                batch_id=batch_id, task_id=task_id, subject=subject, subject_position=position, scope=scope, figures=figures
+        for start in range(0, len(rows), SAVE_CHUNK_ROWS):
+            session.add_all(
+                SubjectResult(
+                    batch_id=batch_id, task_id=task_id, subject=subject, subject_position=position, scope=scope,
+                    figures=figures,
+                )
+                for subject, position, scope, figures in rows[start : start + SAVE_CHUNK_ROWS]
             )
-            for subject, position, scope, figures in rows
-        )
+            session.flush()
+            on_progress(min(start + SAVE_CHUNK_ROWS, len(rows)) / len(rows))
         session.commit()
 
 

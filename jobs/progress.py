@@ -39,10 +39,11 @@ class ProgressReporter:
         self.stage_progress[name] = 0.0
         self._publish(force=True, started=name)
 
-    def update(self, fraction):
-        """The current stage is `fraction` (0..1) done."""
+    def update(self, fraction, mirror_to_sql=True):
+        """The current stage is `fraction` (0..1) done. Without mirror_to_sql only the job meta
+        changes: for callers inside an open write transaction, which SQLite would make wait."""
         self.stage_progress[self.current_stage] = min(max(fraction, 0.0), 1.0)
-        self._publish()
+        self._publish(mirror_to_sql=mirror_to_sql)
 
     def finish_stage(self):
         name = self.current_stage
@@ -60,13 +61,13 @@ class ProgressReporter:
             },
         }
 
-    def _publish(self, force=False, started=None, finished=None):
+    def _publish(self, force=False, started=None, finished=None, mirror_to_sql=True):
         now = time.monotonic()
         if self.job is not None and (force or now - self._last_meta_write >= META_INTERVAL_SECONDS):
             self.job.meta["progress"] = self.snapshot()
             self.job.save_meta()
             self._last_meta_write = now
-        if force or now - self._last_sql_write >= SQL_INTERVAL_SECONDS:
+        if mirror_to_sql and (force or now - self._last_sql_write >= SQL_INTERVAL_SECONDS):
             self._write_sql(started, finished)
             self._last_sql_write = now
 

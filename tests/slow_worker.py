@@ -18,9 +18,11 @@ DELAY_SECONDS = float(os.environ.get("SLOW_STAGE_SECONDS", "3"))
 _subject_figures = calculate.subject_figures
 
 
-def slow_subject_figures(subject, school_codes):
-    time.sleep(DELAY_SECONDS)
-    return _subject_figures(subject, school_codes)
+def slow_subject_figures(subject, school_codes, on_progress):
+    for step in range(1, 5):
+        time.sleep(DELAY_SECONDS / 4)
+        on_progress(step / 8)
+    return _subject_figures(subject, school_codes, lambda fraction: on_progress(0.5 + fraction / 2))
 
 
 calculate.subject_figures = slow_subject_figures

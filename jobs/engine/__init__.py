@@ -4,3 +4,10 @@ It knows nothing of Flask, SQL or RQ. Scores arrive as a students x items matrix
 NaN for a blank cell and ABSENT_MARK for a cell that held an absence marker.
 """
 ABSENT_MARK = -1.0
+
+# How often the per-school output loops report progress.
+PROGRESS_EVERY_SCHOOLS = 200
+
+
+def ignore_progress(fraction):
+    """The default progress callback of the engine's functions."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from jobs.engine import ABSENT_MARK
+from jobs.engine import ABSENT_MARK, PROGRESS_EVERY_SCHOOLS, ignore_progress
 from jobs.engine.comparison import school_comparison
 from jobs.engine.grouping import (
     Groups,
@@ -66,10 +66,11 @@ def sat_mask(scores, row_absent):
     return ~row_absent & ~marked & answered
 
 
-def exam_subject_figures(data: ExamSubjectData, settings=ExamSettings()):
+def exam_subject_figures(data: ExamSubjectData, settings=ExamSettings(), on_progress=ignore_progress):
     """{"region": figures with items, dimensions and schools, "by_school": {code: figures}}.
 
     by_school holds every school with at least one row (present or absent) in the subject's sheet.
+    on_progress(fraction) is called as the work advances.
     """
     school_count = len(data.school_codes)
     school_of_row = np.asarray(data.school_of_row, dtype=np.int64)
@@ -81,9 +82,11 @@ def exam_subject_figures(data: ExamSubjectData, settings=ExamSettings()):
     schools = Groups.of_sorted(school_of_row[order], school_count)
     region = Groups.single(len(order))
     subject = SubjectScores(items, blank, data, settings)
-
+    on_progress(0.2)
     school_scopes = subject.scopes(schools, subject.moments(schools))
+    on_progress(0.5)
     region_scope = subject.scopes(region, school_scopes.moments.combined())
+    on_progress(0.6)
     absent_by_school = np.bincount(school_of_row[~sat], minlength=school_count)
     region_figures = region_scope.figures(0, int((~sat).sum()))
     if len(order):
@@ -94,11 +97,13 @@ def exam_subject_figures(data: ExamSubjectData, settings=ExamSettings()):
             float(region_scope.means[0]),
             float(region_scope.standard_deviations[0]),
         )
-    present = np.bincount(school_of_row, minlength=school_count) > 0
-    by_school = {
-        data.school_codes[school]: school_scopes.figures(school, int(absent_by_school[school]))
-        for school in np.flatnonzero(present)
-    }
+    present = np.flatnonzero(np.bincount(school_of_row, minlength=school_count) > 0)
+    by_school = {}
+    for done, school in enumerate(present, start=1):
+        by_school[data.school_codes[school]] = school_scopes.figures(school, int(absent_by_school[school]))
+        if done % PROGRESS_EVERY_SCHOOLS == 0:
+            on_progress(0.6 + 0.4 * done / len(present))
+    on_progress(1.0)
     return {"region": region_figures, "by_school": by_school}
 
 

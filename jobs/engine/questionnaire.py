@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from jobs.engine import PROGRESS_EVERY_SCHOOLS, ignore_progress
 from jobs.engine.grouping import Groups, columns_in_order, combine_groups, group_sums, order_by_group, sample_variances
 
 
@@ -25,20 +26,27 @@ class QuestionnaireSubjectData:
     dimensions: dict = field(default_factory=dict)
 
 
-def questionnaire_subject_figures(data: QuestionnaireSubjectData):
-    """{"region": figures, "by_school": {code: figures}} for schools with rows in the sheet."""
+def questionnaire_subject_figures(data: QuestionnaireSubjectData, on_progress=ignore_progress):
+    """{"region": figures, "by_school": {code: figures}} for schools with rows in the sheet;
+    on_progress(fraction) is called as the work advances."""
     school_count = len(data.school_codes)
     school_of_row = np.asarray(data.school_of_row, dtype=np.int64)
     order = order_by_group(school_of_row)
     answers = Answers(columns_in_order(data.scores, order), data)
+    on_progress(0.3)
     school_sums = answers.sums(Groups.of_sorted(school_of_row[order], school_count))
+    on_progress(0.5)
     schools = QuestionnaireScopes(answers, school_sums)
     region = QuestionnaireScopes(answers, school_sums.combined())
-    present = np.bincount(school_of_row, minlength=school_count) > 0
-    return {
-        "region": region.figures(0),
-        "by_school": {data.school_codes[school]: schools.figures(school) for school in np.flatnonzero(present)},
-    }
+    on_progress(0.6)
+    present = np.flatnonzero(np.bincount(school_of_row, minlength=school_count) > 0)
+    by_school = {}
+    for done, school in enumerate(present, start=1):
+        by_school[data.school_codes[school]] = schools.figures(school)
+        if done % PROGRESS_EVERY_SCHOOLS == 0:
+            on_progress(0.6 + 0.4 * done / len(present))
+    on_progress(1.0)
+    return {"region": region.figures(0), "by_school": by_school}
 
 
 @dataclass
