@@ -154,6 +154,10 @@ class Batch(Base):
     student_count: Mapped[int] = mapped_column(Integer, default=0)
     school_count: Mapped[int] = mapped_column(Integer, default=0)
     data_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Calculation settings that differ from STATISTICS.md's defaults (see jobs.engine.exam.ExamSettings).
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The saved results were calculated with other settings than the batch has now.
+    results_stale: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -336,5 +340,8 @@ class SubjectResult(Base):
     subject: Mapped[str] = mapped_column(String(100))
     subject_position: Mapped[int] = mapped_column(Integer)
     scope: Mapped[str] = mapped_column(String(64))
+    # The scope's subject figures (and the region's school comparison) ...
     figures: Mapped[dict] = mapped_column(JSON)
+    # ... apart from its item and dimension figures, so lists of schools stay light to read.
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

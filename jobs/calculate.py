@@ -18,6 +18,8 @@ from jobs.progress import ProgressReporter, TaskCancelled
 
 
 SAVE_CHUNK_ROWS = 200
+# Stored apart from a scope's subject figures (SubjectResult.details).
+DETAIL_KEYS = ("items", "dimensions")
 
 
 def calculate(task_id):
@@ -128,8 +130,13 @@ def _save_results(task_id, batch_id, rows, on_progress):
         for start in range(0, len(rows), SAVE_CHUNK_ROWS):
             session.add_all(
                 SubjectResult(
-                    batch_id=batch_id, task_id=task_id, subject=subject, subject_position=position, scope=scope,
-                    figures=figures,
+                    batch_id=batch_id,
+                    task_id=task_id,
+                    subject=subject,
+                    subject_position=position,
+                    scope=scope,
+                    figures={key: value for key, value in figures.items() if key not in DETAIL_KEYS},
+                    details={key: figures[key] for key in DETAIL_KEYS if key in figures},
                 )
                 for subject, position, scope, figures in rows[start : start + SAVE_CHUNK_ROWS]
             )

@@ -20,10 +20,11 @@ def batch_results(batch, school_code=None, subject=None):
     subjects = {}
     for row in db.session.scalars(query.order_by(SubjectResult.subject_position, SubjectResult.scope)):
         entry = subjects.setdefault(row.subject, {"region": None, "by_school": {}})
+        figures = {**row.figures, **row.details}
         if row.scope == SubjectResult.REGION_SCOPE:
-            entry["region"] = row.figures
+            entry["region"] = figures
         else:
-            entry["by_school"][row.scope] = row.figures
+            entry["by_school"][row.scope] = figures
     if school_code:
         for entry in subjects.values():
             del entry["region"]
