@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     text,
+    update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -295,6 +296,24 @@ class CalculationTask(Base):
     @property
     def is_active(self):
         return self.status in ACTIVE_STATUSES
+
+    @classmethod
+    def end_if_active(cls, session, task_id, status: CalculationStatus, error_message=None):
+        """End the task only if it is still queued or running; the task, or None if it had ended.
+
+        The status changes in one conditional UPDATE, so a cancel, the job and the worker
+        cannot overwrite each other's ending whatever order they commit in."""
+        changed = session.execute(
+            update(cls)
+            .where(cls.id == task_id, cls.status.in_(ACTIVE_STATUSES))
+            .values(status=status.value)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not changed:
+            return None
+        task = session.get(cls, task_id, populate_existing=True)
+        task.end(status, error_message)
+        return task
 
     def end(self, status: CalculationStatus, error_message=None):
         """Record how the task ended, on the task, its running stage and its batch."""

@@ -3,58 +3,95 @@
 The job receives only the task id, opens its own database sessions and keeps the SQL
 task row current; the engine it calls knows nothing of SQL or RQ.
 """
+import logging
+
 import numpy as np
 from rq import get_current_job
 from rq.timeouts import JobTimeoutException
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard.models import CalculationStatus, CalculationTask, SubjectResult, utcnow
+from dashboard.models import Batch, CalculationStatus, CalculationTask, SubjectResult, utcnow
 from jobs import database
 from jobs.engine import ignore_progress
-from jobs.engine.exam import ExamSubjectData, exam_subject_figures
+from jobs.engine.exam import ExamSettings, ExamSubjectData, exam_subject_figures
 from jobs.engine.questionnaire import QuestionnaireSubjectData, questionnaire_subject_figures
 from jobs.loading import load_batch_data
 from jobs.progress import ProgressReporter, TaskCancelled
 
 
+log = logging.getLogger(__name__)
+
+REPLACED_MESSAGE = "The batch's data was replaced after this task was queued; start the calculation again."
 SAVE_CHUNK_ROWS = 200
 # Stored apart from a scope's subject figures (SubjectResult.details).
 DETAIL_KEYS = ("items", "dimensions")
 
 
+class DataReplaced(Exception):
+    """The batch's data changed after the task was queued; its results would describe old data."""
+
+
 def calculate(task_id):
     database.forget_inherited_connections()
-    batch_id = _mark_running(task_id)
-    if batch_id is None:
+    started = _mark_running(task_id)
+    if started is None:
         return "skipped"
+    batch_id, data_version, settings = started
     reporter = ProgressReporter(database.open_session, task_id, get_current_job())
     try:
-        _run_stages(task_id, batch_id, reporter)
+        _run_stages(task_id, batch_id, data_version, settings, reporter)
     except TaskCancelled:
         return "cancelled"
+    except DataReplaced:
+        finish_task(task_id, CalculationStatus.FAILED, REPLACED_MESSAGE)
+        return "data replaced"
     except JobTimeoutException:
         finish_task(task_id, CalculationStatus.FAILED, "The calculation ran past its time limit and was stopped.")
         raise
     except Exception as error:
-        finish_task(task_id, CalculationStatus.FAILED, f"The calculation failed: {error}")
+        log.exception("calculation %s failed", task_id)
+        finish_task(task_id, CalculationStatus.FAILED, f"The calculation failed: {describe_error(error)}")
         raise
     return "completed"
 
 
+def describe_error(error):
+    """A short reason for the task page: no SQL statements, parameters or tracebacks."""
+    if isinstance(error, SQLAlchemyError):
+        cause = getattr(error, "orig", None) or error
+        return f"a database error ({type(cause).__name__})"
+    first_line = (str(error).strip().splitlines() or [""])[0]
+    return f"{type(error).__name__}: {first_line[:300]}" if first_line else type(error).__name__
+
+
 def _mark_running(task_id):
-    """Move a queued task to running; None when it was cancelled (or removed) before it started."""
+    """Move a queued task to running: (batch id, data version, settings), or None when it was
+    cancelled or removed before it started, or its batch's data was replaced meanwhile."""
     with database.open_session() as session:
-        task = session.get(CalculationTask, task_id)
-        if task is None or task.status != CalculationStatus.QUEUED.value:
+        changed = session.execute(
+            update(CalculationTask)
+            .where(CalculationTask.id == task_id, CalculationTask.status == CalculationStatus.QUEUED.value)
+            .values(status=CalculationStatus.RUNNING.value, started_at=utcnow())
+        ).rowcount
+        if not changed:
             return None
-        task.status = CalculationStatus.RUNNING.value
-        task.started_at = utcnow()
+        task = session.get(CalculationTask, task_id)
+        if task.data_version != task.batch.data_version:
+            task.end(CalculationStatus.FAILED, REPLACED_MESSAGE)
+            session.commit()
+            return None
         task.batch.calculation_status = CalculationStatus.RUNNING.value
         session.commit()
-        return task.batch_id
+        return task.batch_id, task.data_version, exam_settings(task.batch.settings)
 
 
-def _run_stages(task_id, batch_id, reporter):
+def exam_settings(batch_settings):
+    """The engine's settings from a batch's stored ones (missing keys keep STATISTICS.md's defaults)."""
+    return ExamSettings(**{key: value for key, value in (batch_settings or {}).items() if key in ExamSettings.__dataclass_fields__})
+
+
+def _run_stages(task_id, batch_id, data_version, settings, reporter):
     reporter.start_stage("data_loading")
     with database.open_session() as session:
         batch_data = load_batch_data(session, batch_id, reporter.update)
@@ -65,7 +102,10 @@ def _run_stages(task_id, batch_id, reporter):
     subject_count = len(batch_data.subjects)
     for index, subject in enumerate(batch_data.subjects):
         figures_by_subject[subject.name] = subject_figures(
-            subject, batch_data.school_codes, lambda fraction: reporter.update((index + fraction) / subject_count)
+            subject,
+            batch_data.school_codes,
+            lambda fraction: reporter.update((index + fraction) / subject_count),
+            settings,
         )
     reporter.finish_stage()
 
@@ -74,12 +114,14 @@ def _run_stages(task_id, batch_id, reporter):
     reporter.finish_stage()
 
     reporter.start_stage("saving_results")
-    _save_results(task_id, batch_id, rows, lambda fraction: reporter.update(fraction, mirror_to_sql=False))
+    _save_results(
+        task_id, batch_id, data_version, rows, lambda fraction: reporter.update(fraction, mirror_to_sql=False)
+    )
     reporter.finish_stage()
     finish_task(task_id, CalculationStatus.COMPLETED)
 
 
-def subject_figures(subject, school_codes, on_progress=ignore_progress):
+def subject_figures(subject, school_codes, on_progress=ignore_progress, settings=ExamSettings()):
     """The engine's figures of one subject: {"region": ..., "by_school": {code: ...}}."""
     item_ids = [question.question_id for question in subject.questions]
     dimensions = {}
@@ -109,6 +151,7 @@ def subject_figures(subject, school_codes, on_progress=ignore_progress):
             item_ids=item_ids,
             dimensions=dimensions,
         ),
+        settings,
         on_progress=on_progress,
     )
 
@@ -123,9 +166,14 @@ def result_rows(batch_data, figures_by_subject):
     return rows
 
 
-def _save_results(task_id, batch_id, rows, on_progress):
-    """Replace the batch's results in one transaction, flushing in chunks to report progress."""
+def _save_results(task_id, batch_id, data_version, rows, on_progress):
+    """Replace the batch's results in one transaction, flushing in chunks to report progress;
+    DataReplaced when new data arrived while the task ran."""
     with database.open_session() as session:
+        batch = session.scalar(select(Batch).where(Batch.id == batch_id).with_for_update())
+        if batch is None or batch.data_version != data_version:
+            raise DataReplaced()
+        batch.results_stale = False
         session.execute(delete(SubjectResult).where(SubjectResult.batch_id == batch_id))
         for start in range(0, len(rows), SAVE_CHUNK_ROWS):
             session.add_all(
@@ -148,8 +196,5 @@ def _save_results(task_id, batch_id, rows, on_progress):
 def finish_task(task_id, status: CalculationStatus, error_message=None):
     """End an active task (and its batch) in SQL; a task that already ended is left as it is."""
     with database.open_session() as session:
-        task = session.get(CalculationTask, task_id)
-        if task is None or not task.is_active:
-            return
-        task.end(status, error_message)
+        CalculationTask.end_if_active(session, task_id, status, error_message)
         session.commit()

@@ -8,6 +8,11 @@ from jobs import database
 from jobs.calculate import finish_task
 
 
+# How often a worker refreshes a running job's heartbeat; the dashboard reads silence longer
+# than dashboard.services.tasks.WORKER_SILENCE as a dead worker.
+JOB_MONITORING_INTERVAL_SECONDS = 10
+
+
 class CalculationWorker(Worker):
     def handle_job_failure(self, job, queue, started_job_registry=None, exc_string="", execution=None):
         stopped_on_request = self._stopped_job_id == job.id
@@ -25,4 +30,7 @@ def run_worker(database_url, redis_url, queue_names, burst=False):
     """Listen to the queues in the given order (the first has priority) until stopped."""
     database.configure(database_url)
     connection = Redis.from_url(redis_url)
-    CalculationWorker(list(queue_names), connection=connection).work(burst=burst, logging_level="INFO")
+    worker = CalculationWorker(
+        list(queue_names), connection=connection, job_monitoring_interval=JOB_MONITORING_INTERVAL_SECONDS
+    )
+    worker.work(burst=burst, logging_level="INFO")

@@ -193,13 +193,13 @@ class WorkerProcess:
         self.log.close()
 
 
-def _start_worker(command, environment, tmp_path):
+def start_worker(command, environment, tmp_path):
     return WorkerProcess(command, environment, tmp_path / "worker.log")
 
 
 @pytest.fixture
 def worker(app, environment, tmp_path):
-    process = _start_worker([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], environment, tmp_path)
+    process = start_worker([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], environment, tmp_path)
     yield process
     process.stop()
 
@@ -208,7 +208,7 @@ def worker(app, environment, tmp_path):
 def slow_worker(app, environment, tmp_path):
     """A real worker whose calculation stage takes SLOW_STAGE_SECONDS per subject, to watch and cancel it."""
     env = {**environment, "SLOW_STAGE_SECONDS": "4"}
-    process = _start_worker([sys.executable, str(PROJECT_ROOT / "tests" / "slow_worker.py")], env, tmp_path)
+    process = start_worker([sys.executable, str(PROJECT_ROOT / "tests" / "slow_worker.py")], env, tmp_path)
     yield process
     process.stop()
 

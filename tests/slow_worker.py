@@ -18,11 +18,11 @@ DELAY_SECONDS = float(os.environ.get("SLOW_STAGE_SECONDS", "3"))
 _subject_figures = calculate.subject_figures
 
 
-def slow_subject_figures(subject, school_codes, on_progress):
+def slow_subject_figures(subject, school_codes, on_progress, settings):
     for step in range(1, 5):
         time.sleep(DELAY_SECONDS / 4)
         on_progress(step / 8)
-    return _subject_figures(subject, school_codes, lambda fraction: on_progress(0.5 + fraction / 2))
+    return _subject_figures(subject, school_codes, lambda fraction: on_progress(0.5 + fraction / 2), settings)
 
 
 calculate.subject_figures = slow_subject_figures

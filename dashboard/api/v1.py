@@ -5,6 +5,7 @@ from dashboard.api import bp
 from dashboard.api.serializers import batch_json, task_json, task_progress_json
 from dashboard.errors import TaskAlreadyActive, ValidationFailed, json_error
 from dashboard.models import AggregationLevel, CalculationStatus
+from dashboard.params import MAX_PAGE, whole_number
 from dashboard.security import acting_user
 from dashboard.services import batches, imports, results, tasks
 from dashboard.services.uploads import UploadedFile
@@ -17,16 +18,6 @@ def _json_body():
     if not isinstance(body, dict):
         raise ValidationFailed("The request body must be a JSON object.")
     return body
-
-
-def _positive_int(name, default, maximum=None):
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or int(raw) < 1 or (maximum and int(raw) > maximum):
-        limit = f" and at most {maximum}" if maximum else ""
-        raise ValidationFailed(f"'{name}' must be a whole number of at least 1{limit}.", details=[{"field": name}])
-    return int(raw)
 
 
 def _choice(name, allowed):
@@ -58,8 +49,8 @@ def list_batches():
         "aggregation_level": _choice("aggregation_level", [level.value for level in AggregationLevel]),
         "calculation_status": _choice("calculation_status", [status.value for status in CalculationStatus]),
     }
-    page = _positive_int("page", 1)
-    page_size = _positive_int("page_size", 20, MAX_PAGE_SIZE)
+    page = whole_number(request.args.get("page"), "page", 1, MAX_PAGE)
+    page_size = whole_number(request.args.get("page_size"), "page_size", 20, MAX_PAGE_SIZE)
     rows, total = batches.list_batches(filters, page, page_size)
     return jsonify({"items": [batch_json(batch) for batch in rows], "page": page, "page_size": page_size, "total": total})
 

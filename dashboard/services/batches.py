@@ -12,7 +12,6 @@ BATCH_CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 EDITABLE_FIELDS = ("region_name", "school_name", "description")
 IDENTITY_FIELDS = ("batch_code", "aggregation_level", "school_id")
 TEXT_LIMITS = {"region_name": 200, "school_name": 200, "description": 5000}
-LIST_FILTERS = ("batch_code", "aggregation_level", "calculation_status")
 
 
 def batch_fields(batch):
@@ -20,16 +19,27 @@ def batch_fields(batch):
     return {name: getattr(batch, name) for name in IDENTITY_FIELDS + EDITABLE_FIELDS}
 
 
-def _clean_text(values, name):
+def _clean_text(values, name, problems):
+    """The field as stripped text ("" when absent); a number, list or broken Unicode is a problem."""
     value = values.get(name)
-    return "" if value is None else str(value).strip()
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        problems.append({"field": name, "message": "Give this field as text."})
+        return ""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        problems.append({"field": name, "message": "This text holds characters that are not valid Unicode."})
+        return ""
+    return value.strip()
 
 
 def _validate_identity(values):
     problems = []
-    code = _clean_text(values, "batch_code")
-    level = _clean_text(values, "aggregation_level") or AggregationLevel.REGIONAL.value
-    school_id = _clean_text(values, "school_id") or None
+    code = _clean_text(values, "batch_code", problems)
+    level = _clean_text(values, "aggregation_level", problems) or AggregationLevel.REGIONAL.value
+    school_id = _clean_text(values, "school_id", problems) or None
     if not BATCH_CODE_PATTERN.match(code):
         problems.append({"field": "batch_code", "message": "Use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit."})
     if level not in {member.value for member in AggregationLevel}:
@@ -48,7 +58,7 @@ def _validate_text_fields(values):
     for name, limit in TEXT_LIMITS.items():
         if name not in values:
             continue
-        cleaned[name] = _clean_text(values, name)
+        cleaned[name] = _clean_text(values, name, problems)
         if len(cleaned[name]) > limit:
             problems.append({"field": name, "message": f"Use at most {limit} characters."})
     return cleaned, problems
@@ -120,7 +130,8 @@ def delete_batch(batch, user):
 
 
 def get_batch(batch_id):
-    batch = db.session.get(Batch, batch_id)
+    # Ids beyond the database's integer range cannot exist (and would overflow the query).
+    batch = db.session.get(Batch, batch_id) if 0 < batch_id < 2**31 else None
     if batch is None:
         raise NotFound(f"Batch {batch_id} does not exist.")
     return batch

@@ -6,6 +6,7 @@ from sqlalchemy import delete
 from dashboard.errors import Conflict, ValidationFailed
 from dashboard.extensions import db
 from dashboard.models import (
+    ACTIVE_STATUSES,
     AggregationLevel,
     CalculationStatus,
     Question,
@@ -18,10 +19,13 @@ from dashboard.services.history import record_change
 from dashboard.services.uploads import ProblemList, SchoolDirectory, parse_questions, parse_score_sheet
 
 
+ACTIVE_MESSAGE = "The batch has a calculation in progress; cancel it or wait before importing new data."
+
+
 def import_batch_data(batch, questions_file, score_files, user):
     """Replace the batch's data with the uploaded files, or raise ValidationFailed listing every problem."""
-    if batch.calculation_status in (CalculationStatus.QUEUED.value, CalculationStatus.RUNNING.value):
-        raise Conflict("The batch has a calculation in progress; cancel it or wait before importing new data.")
+    if batch.calculation_status in ACTIVE_STATUSES:
+        raise Conflict(ACTIVE_MESSAGE)
     problems = ProblemList()
     questions, sheets, schools = _parse_upload(batch, questions_file, score_files, problems)
     if problems:
@@ -129,6 +133,11 @@ def _check_coverage(questions, questions_file_name, sheets, problems):
 
 def _store(batch, questions_file_name, questions, sheets, schools, user):
     """Write the parsed upload in one transaction, replacing the batch's previous data and results."""
+    # Fresh and locked (on PostgreSQL): a calculation may have started while the files were parsed.
+    db.session.refresh(batch, with_for_update=True)
+    if batch.calculation_status in ACTIVE_STATUSES:
+        db.session.rollback()
+        raise Conflict(ACTIVE_MESSAGE)
     before = {"data_version": batch.data_version, "student_count": batch.student_count, "school_count": batch.school_count}
     db.session.execute(delete(SubjectResult).where(SubjectResult.batch_id == batch.id))
     db.session.execute(delete(ScoreSheet).where(ScoreSheet.batch_id == batch.id))

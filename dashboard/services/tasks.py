@@ -2,7 +2,7 @@
 RQ runs the job. Pages and the API both come here."""
 import logging
 import uuid
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from redis.exceptions import RedisError
 from rq.command import send_stop_job_command
@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 CALCULATION_JOB = "jobs.calculate.calculate"
 # A task younger than this may not have reached Redis yet (it is committed before the enqueue).
 ENQUEUE_GRACE = timedelta(seconds=15)
+# Workers refresh a running job's heartbeat every CalculationWorker.job_monitoring_interval seconds.
+WORKER_SILENCE = timedelta(seconds=45)
 JOB_RESULT_TTL_SECONDS = 24 * 3600
 
 
@@ -38,11 +40,16 @@ def start_task(batch, user, priority="normal"):
         raise ValidationFailed(
             f"The priority must be one of: {', '.join(QUEUE_NAMES)}.", details=[{"field": "priority"}]
         )
-    if not batch.has_data:
-        raise Conflict("The batch has no data yet; upload the question table and score sheets first.", code="no_data")
     existing = active_task(batch)
     if existing:
-        raise TaskAlreadyActive("The batch already has a queued or running task.", existing)
+        reconcile_task(existing)
+        if existing.is_active:
+            raise TaskAlreadyActive("The batch already has a queued or running task.", existing)
+    # Fresh and locked (on PostgreSQL) so an import committing meanwhile cannot slip between check and insert.
+    db.session.refresh(batch, with_for_update=True)
+    if not batch.has_data:
+        db.session.rollback()
+        raise Conflict("The batch has no data yet; upload the question table and score sheets first.", code="no_data")
     task = CalculationTask(
         id=uuid.uuid4().hex,
         batch_id=batch.id,
@@ -75,18 +82,24 @@ def _enqueue(task):
         )
     except RedisError as error:
         log.warning("could not enqueue task %s: %s", task.id, error)
-        task.end(CalculationStatus.FAILED, "The task could not be queued: Redis is unreachable.")
-        db.session.commit()
+        _end(task, CalculationStatus.FAILED, "The task could not be queued: Redis is unreachable.")
         raise ServiceUnavailable("The task queue (Redis) is unreachable; the task was not started.")
+
+
+def _end(task, status: CalculationStatus, message):
+    """End the task in SQL unless something else (the job, a worker, a cancel) ended it first."""
+    ended = CalculationTask.end_if_active(db.session, task.id, status, message)
+    db.session.commit()
+    if ended is None:
+        db.session.refresh(task)
+    return ended is not None
 
 
 def cancel_task(task, user):
     """Cancel a queued task (taken off the queue) or a running one (its worker stops the job)."""
-    if not task.is_active:
-        raise Conflict(f"The task has already ended ({task.status}).", code="task_finished")
     who = user.username if user else "system"
-    task.end(CalculationStatus.CANCELLED, f"Cancelled by {who}.")
-    db.session.commit()
+    if not task.is_active or not _end(task, CalculationStatus.CANCELLED, f"Cancelled by {who}."):
+        raise Conflict(f"The task has already ended ({task.status}).", code="task_finished")
     try:
         _stop_job(task.id)
     except RedisError as error:
@@ -119,23 +132,38 @@ def get_task(task_id):
 
 
 def reconcile_task(task):
-    """A task SQL shows as active whose job has ended or vanished from Redis is ended in SQL too."""
+    """A task SQL shows as active whose job has ended, vanished from Redis, or lost its worker
+    is ended in SQL too, with the reason."""
     if not task.is_active or utcnow() - task.created_at < ENQUEUE_GRACE:
         return
     try:
-        job = Job.fetch(task.id, connection=redis_connection())
-        status = job.get_status()
+        reason = _why_job_is_gone(Job.fetch(task.id, connection=redis_connection()))
     except NoSuchJobError:
-        task.end(CalculationStatus.FAILED, "The job was lost: it is no longer in Redis (flushed or restarted).")
-        db.session.commit()
-        return
+        reason = "The job was lost: it is no longer in Redis (flushed or restarted)."
     except RedisError:
         return
+    if reason:
+        _end(task, CalculationStatus.FAILED, reason)
+
+
+def _why_job_is_gone(job):
+    status = job.get_status()
     if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, JobStatus.FINISHED):
-        db.session.refresh(task)
-        if task.is_active:
-            task.end(CalculationStatus.FAILED, f"The job ended ({status.value}) without recording the outcome.")
-            db.session.commit()
+        return f"The job ended ({status.value}) without recording the outcome."
+    heartbeat = job.last_heartbeat
+    if status == JobStatus.STARTED and heartbeat and utcnow() - heartbeat.replace(tzinfo=timezone.utc) > WORKER_SILENCE:
+        return f"The worker running the job stopped answering (last heard from at {heartbeat:%H:%M:%S} UTC)."
+    return None
+
+
+def reconcile_active_tasks(batch_ids):
+    """Reconcile the active tasks of these batches (what a list page is about to show)."""
+    for task in db.session.scalars(
+        select(CalculationTask).where(
+            CalculationTask.batch_id.in_(batch_ids), CalculationTask.status.in_(ACTIVE_STATUSES)
+        )
+    ):
+        reconcile_task(task)
 
 
 def batch_tasks(batch, limit=10):

@@ -5,6 +5,7 @@ to the database. Rows are numbered as a spreadsheet shows them (the header is ro
 """
 import codecs
 import functools
+import re
 import csv
 import io
 from dataclasses import asdict, dataclass, field
@@ -14,6 +15,11 @@ import numpy as np
 from dashboard.score_blocks import ABSENT_MARK, BLOCK_ROWS, encode_block
 
 MAX_REPORTED_PROBLEMS = 500
+MAX_ITEM_SCORE = 10_000
+MAX_OPTIONS = 100
+PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+# The widths of the columns these values are stored in.
+TEXT_LIMITS = {"subject": 100, "question_id": 100, "dimension": 100, "school_code": 64, "school_name": 200}
 
 STUDENT_ID_HEADERS = ("考号", "学号", "准考证号", "student_id", "student id", "student_number")
 SCHOOL_CODE_HEADERS = ("学校代码", "学校编码", "学校编号", "school_code", "school_id", "school code")
@@ -103,6 +109,10 @@ class UploadedFile:
     name: str
     stream: io.IOBase
 
+    def __post_init__(self):
+        # The stored sheet name column is 255 characters wide.
+        self.name = self.name[:255]
+
 
 def _normalise_header(name):
     return name.strip().lstrip("\ufeff").strip().lower()
@@ -151,7 +161,7 @@ def _open_csv(upload, problems):
 
 
 def _read_header(reader, upload, problems):
-    header = next(reader, None)
+    header = next(_rows(reader, upload, problems), None)
     if header is None or not any(cell.strip() for cell in header):
         problems.add(upload.name, "The file has no header row.", row=1)
         return None
@@ -188,7 +198,7 @@ def parse_questions(upload, problems):
         return table
 
     questions, seen_ids, subject_types = table.questions, {}, {}
-    for row_number, cells in enumerate(reader, start=2):
+    for row_number, cells in enumerate(_rows(reader, upload, problems), start=2):
         if not any(cell.strip() for cell in cells):
             continue
         question = _parse_question_row(cells, columns, row_number, upload.name, problems)
@@ -236,15 +246,19 @@ def _parse_question_row(cells, columns, row_number, file_name, problems):
         problems.add(file_name, "The subject is blank.", row=row_number, column="subject")
     if not question_id:
         problems.add(file_name, "The question id is blank.", row=row_number, column="question_id")
+    dimensions = [name.strip() for name in _cell(cells, columns["dimensions"]).replace("；", ";").split(";") if name.strip()]
+    for name, values in (("subject", [subject]), ("question_id", [question_id]), ("dimension", dimensions)):
+        for value in values:
+            _check_length(value, name, file_name, row_number, problems)
 
     raw_max = _cell(cells, columns["max_score"])
-    try:
-        max_score = float(raw_max)
-        if not np.isfinite(max_score) or max_score <= 0:
-            raise ValueError
-    except ValueError:
+    max_score = _plain_number(raw_max)
+    if max_score is None or not 0 < max_score <= MAX_ITEM_SCORE:
         max_score = None
-        problems.add(file_name, "The maximum score must be a number above 0.", row_number, "max_score", raw_max)
+        problems.add(
+            file_name, f"The maximum score must be a number above 0 and at most {MAX_ITEM_SCORE}.",
+            row_number, "max_score", raw_max,
+        )
 
     raw_type = _cell(cells, columns["question_type"]).lower() or "exam"
     question_type = QUESTION_TYPES.get(raw_type)
@@ -262,23 +276,32 @@ def _parse_question_row(cells, columns, row_number, file_name, problems):
         options = _questionnaire_options(raw_options, max_score)
         if options is None:
             problems.add(
-                file_name, "A questionnaire item needs a whole number of options, at least 2.", row_number, "options", raw_options
+                file_name, f"A questionnaire item needs a whole number of options from 2 to {MAX_OPTIONS}.",
+            row_number, "options", raw_options,
             )
     if problems.total > problem_count:
         return None
-    dimensions = [name.strip() for name in _cell(cells, columns["dimensions"]).replace("；", ";").split(";") if name.strip()]
     return QuestionRow(0, subject, question_id, max_score, dimensions, question_type, reverse, options)
 
 
+def _check_length(value, kind, file_name, row_number, problems, column=None):
+    limit = TEXT_LIMITS[kind]
+    if len(value) > limit:
+        problems.add(file_name, f"Use at most {limit} characters here.", row_number, column or kind, value[:80] + "…")
+
+
 def _questionnaire_options(raw_options, max_score):
-    text = raw_options or (str(max_score) if max_score else "")
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    if value != int(value) or value < 2:
+    value = _plain_number(raw_options) if raw_options else max_score
+    if value is None or value != int(value) or not 2 <= value <= MAX_OPTIONS:
         return None
     return int(value)
+
+
+def _plain_number(text):
+    """A number written plainly (digits, one point, a sign), else None: no '1_0', 'nan', '1e3' or '٣'."""
+    if not PLAIN_NUMBER.fullmatch(text):
+        return None
+    return float(text)
 
 
 class SheetColumns:
@@ -320,7 +343,7 @@ def parse_score_sheet(upload, questions_by_id, schools, school_batch_code, probl
     sheet = ParsedSheet(upload.name, [question.question_id for question in item_questions])
     first_row = 2
     seen_rows = {}
-    for chunk in _row_chunks(reader, BLOCK_ROWS):
+    for chunk in _row_chunks(_rows(reader, upload, problems), BLOCK_ROWS):
         row_numbers, block = _parse_rows(
             chunk, first_row, columns, item_questions, schools, school_batch_code, upload.name, problems
         )
@@ -359,9 +382,17 @@ def _check_sheet_columns(columns, questions_by_id, school_batch_code, file_name,
     return problems.total == problem_count
 
 
-def _row_chunks(reader, size):
+def _rows(reader, upload, problems):
+    """The reader's rows; a file that stops being valid CSV ends with a problem, not an exception."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        problems.add(upload.name, f"The file is not valid CSV from here on ({error}).", row=reader.line_num)
+
+
+def _row_chunks(rows, size):
     chunk = []
-    for cells in reader:
+    for cells in rows:
         chunk.append(cells)
         if len(chunk) == size:
             yield chunk
@@ -420,6 +451,12 @@ def _school_position(cells, row_number, columns, schools, school_batch_code, fil
             code,
         )
         return -1
+    problem_count = problems.total
+    _check_length(code, "school_code", file_name, row_number, problems, columns.header[columns.school_code] if columns.school_code is not None else None)
+    if columns.school_name is not None:
+        _check_length(name, "school_name", file_name, row_number, problems, columns.header[columns.school_name])
+    if problems.total > problem_count:
+        return -1
     return schools.position_of(code, name)
 
 
@@ -429,11 +466,15 @@ def _score_matrix(cells, row_numbers, columns, item_questions, file_name, proble
     blank = cells == ""
     absent = np.isin(np.char.lower(cells), ABSENCE_MARKERS)
     numeric_text = np.where(blank | absent, "0", cells)
+    # Plain decimals only: float() would also take '1_0', 'nan', '1e3' and other scripts' digits.
+    malformed = ~np.isin(np.char.strip(numeric_text, "0123456789."), ("", "-", "+"))
+    numeric_text = np.where(malformed, "0", numeric_text)
     try:
         values = numeric_text.astype(np.float64)
-        not_a_number = ~np.isfinite(values)
+        not_a_number = malformed
     except ValueError:
         values, not_a_number = _numbers_cell_by_cell(numeric_text)
+        not_a_number |= malformed
     maxima = np.array([question.max_score for question in item_questions], dtype=np.float64)
     options = np.array([question.options or 0 for question in item_questions], dtype=np.float64)
     is_questionnaire = np.array([question.question_type == "questionnaire" for question in item_questions])
@@ -454,11 +495,9 @@ def _numbers_cell_by_cell(texts):
     values = np.zeros(texts.shape, dtype=np.float64)
     invalid = np.zeros(texts.shape, dtype=bool)
     for position, text in np.ndenumerate(texts):
-        try:
-            values[position] = float(text)
-            invalid[position] = not np.isfinite(values[position])
-        except ValueError:
-            invalid[position] = True
+        number = _plain_number(text)
+        invalid[position] = number is None
+        values[position] = number or 0.0
     return values, invalid
 
 

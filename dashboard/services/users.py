@@ -3,6 +3,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from dashboard.errors import Conflict, ValidationFailed
 from dashboard.extensions import db
@@ -31,9 +32,16 @@ def find_user(username):
     return db.session.scalar(select(User).where(User.username == username))
 
 
+# Checked against when the user does not exist, so a wrong name takes as long as a wrong password.
+_UNKNOWN_USER_HASH = generate_password_hash(secrets.token_hex(16))
+
+
 def authenticate(username, password):
     user = find_user((username or "").strip())
-    if user is None or not user.is_active or not user.check_password(password or ""):
+    if user is None:
+        check_password_hash(_UNKNOWN_USER_HASH, password or "")
+        return None
+    if not user.is_active or not user.check_password(password or ""):
         return None
     return user
 

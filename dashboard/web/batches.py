@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from dashboard.errors import ServiceError, TaskAlreadyActive, ValidationFailed
+from dashboard.params import MAX_PAGE, whole_number
 from dashboard.security import acting_user
 from dashboard.services import batches, imports, results, tasks
 from dashboard.services.uploads import UploadedFile
@@ -37,9 +38,12 @@ def _attach_field_errors(form, error: ValidationFailed):
 
 @bp.get("/")
 def index():
-    page = request.args.get("page", 1, type=int)
-    page = max(page, 1)
+    try:
+        page = whole_number(request.args.get("page"), "page", 1, MAX_PAGE)
+    except ValidationFailed:
+        page = 1
     rows, total = batches.list_batches({}, page, 20)
+    tasks.reconcile_active_tasks([batch.id for batch in rows])
     page_count = max((total + 19) // 20, 1)
     return render_template("batches/list.html", batches=rows, page=page, page_count=page_count, total=total)
 
@@ -81,6 +85,7 @@ def detail(batch_id):
 
 
 def _render_detail(batch, upload_form=None, upload_error=None):
+    tasks.reconcile_active_tasks([batch.id])
     return render_template(
         "batches/detail.html",
         batch=batch,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from jobs.engine import ABSENT_MARK, PROGRESS_EVERY_SCHOOLS, ignore_progress
+from jobs.engine import ABSENT_MARK, PROGRESS_EVERY_SCHOOLS, ignore_progress, nullable
 from jobs.engine.comparison import school_comparison
 from jobs.engine.grouping import (
     Groups,
@@ -347,8 +347,8 @@ class ScopeFigures:
 
 
 def _nullable(values):
-    """Python floats, None where NaN (undefined)."""
-    return [None if value != value else value for value in np.asarray(values, dtype=np.float64).tolist()]
+    """Python floats, None where undefined."""
+    return [nullable(value) for value in np.asarray(values, dtype=np.float64).tolist()]
 
 
 def _records(keys, columns):

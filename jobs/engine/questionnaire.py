@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from jobs.engine import PROGRESS_EVERY_SCHOOLS, ignore_progress
+from jobs.engine import PROGRESS_EVERY_SCHOOLS, ignore_progress, nullable
 from jobs.engine.grouping import Groups, columns_in_order, combine_groups, group_sums, order_by_group, sample_variances
 
 
@@ -127,13 +127,15 @@ class Answers:
         )
 
 
-def _null(value):
-    return None if value != value else value
-
-
 def _rows(array):
     """A (scopes x ...) array as nested lists, NaN as None, converted once for every scope."""
-    return [[_null(value) for value in row] for row in array.tolist()]
+    return _without_nan(array.tolist())
+
+
+def _without_nan(values):
+    if isinstance(values, list):
+        return [_without_nan(value) for value in values]
+    return nullable(values)
 
 
 class QuestionnaireScopes:

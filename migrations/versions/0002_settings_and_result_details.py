@@ -13,16 +13,14 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("batches") as batch_op:
-        batch_op.add_column(sa.Column("settings", sa.JSON(), nullable=False, server_default="{}"))
-        batch_op.add_column(sa.Column("results_stale", sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table("subject_results") as batch_op:
-        batch_op.add_column(sa.Column("details", sa.JSON(), nullable=False, server_default="{}"))
+    # Plain ADD COLUMN, not batch mode: SQLite's batch mode rebuilds the table and would drop
+    # the expression index uq_batches_identity and the AUTOINCREMENT of batches.
+    op.add_column("batches", sa.Column("settings", sa.JSON(), nullable=False, server_default="{}"))
+    op.add_column("batches", sa.Column("results_stale", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("subject_results", sa.Column("details", sa.JSON(), nullable=False, server_default="{}"))
 
 
 def downgrade():
-    with op.batch_alter_table("subject_results") as batch_op:
-        batch_op.drop_column("details")
-    with op.batch_alter_table("batches") as batch_op:
-        batch_op.drop_column("results_stale")
-        batch_op.drop_column("settings")
+    op.drop_column("subject_results", "details")
+    op.drop_column("batches", "results_stale")
+    op.drop_column("batches", "settings")
