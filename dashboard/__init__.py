@@ -63,13 +63,14 @@ def _init_extensions(app):
 
 def _register_blueprints(app):
     from dashboard.api import bp as api_bp
-    from dashboard.web import auth, batches, tasks
+    from dashboard.web import auth, batches, results, tasks
 
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(batches.bp)
     app.register_blueprint(tasks.bp)
+    app.register_blueprint(results.bp)
 
 
 def _register_error_handlers(app):

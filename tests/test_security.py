@@ -15,7 +15,7 @@ def _every_route(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC_ENDPOINTS:
             continue
-        path = re.sub(r"<(?:int:)?(\w+)>", lambda match: "1" if "int:" in match.group(0) else "x", rule.rule)
+        path = re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", lambda match: "1" if match.group(1) == "int" else "x", rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, method, path
 

@@ -1,4 +1,5 @@
 """Model rows as API JSON."""
+from dashboard.services.settings import effective_settings
 
 
 def _time(moment):
@@ -18,6 +19,8 @@ def batch_json(batch):
         "student_count": batch.student_count,
         "school_count": batch.school_count,
         "data_version": batch.data_version,
+        "settings": effective_settings(batch.settings),
+        "results_stale": batch.results_stale,
         "created_at": _time(batch.created_at),
         "updated_at": _time(batch.updated_at),
         "created_by": batch.created_by.username if batch.created_by else None,

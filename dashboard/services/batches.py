@@ -5,8 +5,9 @@ from sqlalchemy import func, select
 
 from dashboard.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from dashboard.extensions import db
-from dashboard.models import ACTIVE_STATUSES, AggregationLevel, Batch, BatchHistory
+from dashboard.models import ACTIVE_STATUSES, AggregationLevel, Batch, BatchHistory, CalculationStatus
 from dashboard.services.history import record_change
+from dashboard.services.settings import effective_settings, validate_settings
 
 BATCH_CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 EDITABLE_FIELDS = ("region_name", "school_name", "description")
@@ -16,7 +17,8 @@ TEXT_LIMITS = {"region_name": 200, "school_name": 200, "description": 5000}
 
 def batch_fields(batch):
     """The user-visible fields of a batch, as history and the API record them."""
-    return {name: getattr(batch, name) for name in IDENTITY_FIELDS + EDITABLE_FIELDS}
+    fields = {name: getattr(batch, name) for name in IDENTITY_FIELDS + EDITABLE_FIELDS}
+    return {**fields, **{f"settings.{name}": value for name, value in effective_settings(batch.settings).items()}}
 
 
 def _clean_text(values, name, problems):
@@ -65,7 +67,7 @@ def _validate_text_fields(values):
 
 
 def _unknown_fields(values):
-    known = set(IDENTITY_FIELDS + EDITABLE_FIELDS)
+    known = set(IDENTITY_FIELDS + EDITABLE_FIELDS + ("settings",))
     return [{"field": name, "message": f"Unknown field '{name}'."} for name in values if name not in known]
 
 
@@ -87,10 +89,11 @@ def _find_by_identity(batch_code, aggregation_level, school_id):
 def create_batch(values, user):
     identity, problems = _validate_identity(values)
     text_fields, text_problems = _validate_text_fields(values)
-    _raise_if(_unknown_fields(values) + problems + text_problems)
+    settings, setting_problems = validate_settings(values.get("settings") or {})
+    _raise_if(_unknown_fields(values) + problems + text_problems + setting_problems)
     if _find_by_identity(**identity):
         raise Conflict("A batch with this code, level and school already exists.", details=[identity])
-    batch = Batch(**identity, **text_fields, created_by_id=user.id if user else None)
+    batch = Batch(**identity, **text_fields, settings=settings, created_by_id=user.id if user else None)
     db.session.add(batch)
     db.session.flush()
     record_change(batch, "created", {}, batch_fields(batch), user)
@@ -110,10 +113,15 @@ def update_batch(batch, values, user):
             details=[{"field": name, "message": "This field cannot be changed."} for name in changed_identity],
         )
     text_fields, problems = _validate_text_fields(values)
-    _raise_if(problems)
+    settings, setting_problems = validate_settings(values["settings"]) if "settings" in values else (None, [])
+    _raise_if(problems + setting_problems)
     before = batch_fields(batch)
     for name, value in text_fields.items():
         setattr(batch, name, value)
+    if settings is not None and settings != effective_settings(batch.settings):
+        batch.settings = settings
+        # Results on record were calculated with the old settings.
+        batch.results_stale = batch.calculation_status == CalculationStatus.COMPLETED.value
     record_change(batch, "updated", before, batch_fields(batch), user)
     db.session.commit()
     return batch

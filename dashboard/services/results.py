@@ -45,3 +45,92 @@ def _check_filters(batch, school_code, subject):
 def school_names(batch):
     return dict(db.session.execute(select(School.code, School.name).where(School.batch_id == batch.id)).all())
 
+
+
+# The school comparison table may be sorted by these keys only.
+COMPARISON_SORT_KEYS = (
+    "school_code",
+    "school_name",
+    "participant_count",
+    "average_score",
+    "difference",
+    "over_average_rate",
+    "standard_score",
+    "rank",
+)
+# Items to look at: STATISTICS.md's difficulty and corrected item-total correlation.
+VERY_HARD, VERY_EASY, WEAK_ITEM_REST = 0.2, 0.9, 0.2
+
+
+def subject_names(batch):
+    """The batch's subjects that have results, in question-table order."""
+    return list(
+        dict.fromkeys(
+            db.session.scalars(
+                select(SubjectResult.subject)
+                .where(SubjectResult.batch_id == batch.id, SubjectResult.scope == SubjectResult.REGION_SCOPE)
+                .order_by(SubjectResult.subject_position)
+            )
+        )
+    )
+
+
+def subject_overview(batch):
+    """{subject: {"region": figures, "schools": [(code, figures), ...]}} of subject figures only,
+    without the item and dimension details (a batch page stays light whatever its size)."""
+    rows = db.session.execute(
+        select(SubjectResult.subject, SubjectResult.scope, SubjectResult.figures)
+        .where(SubjectResult.batch_id == batch.id)
+        .order_by(SubjectResult.subject_position, SubjectResult.scope)
+    )
+    overview = {}
+    for subject, scope, figures in rows:
+        entry = overview.setdefault(subject, {"region": None, "schools": []})
+        if scope == SubjectResult.REGION_SCOPE:
+            entry["region"] = figures
+        else:
+            entry["schools"].append((scope, figures))
+    return overview
+
+
+def scope_figures(batch, subject, scope=SubjectResult.REGION_SCOPE):
+    """One scope's figures with its items and dimensions; NotFound if there are none."""
+    row = db.session.scalar(
+        select(SubjectResult).where(
+            SubjectResult.batch_id == batch.id, SubjectResult.subject == subject, SubjectResult.scope == scope
+        )
+    )
+    if row is None:
+        what = f"school '{scope}'" if scope else "the region"
+        raise NotFound(f"There are no results of {what} in subject '{subject}' of batch {batch.batch_code}.")
+    return {**row.figures, **row.details}
+
+
+def sorted_comparison(region, names, sort="rank", direction="asc"):
+    """The region's school comparison as rows sorted by an allow-listed key (unknown keys sort by rank)."""
+    sort = sort if sort in COMPARISON_SORT_KEYS else "rank"
+    rows = [
+        {"school_code": code, "school_name": names.get(code, code), **figures}
+        for code, figures in (region.get("schools") or {}).items()
+    ]
+    missing_last = [row for row in rows if row.get(sort) is None]
+    present = sorted(
+        (row for row in rows if row.get(sort) is not None),
+        key=lambda row: row[sort],
+        reverse=direction == "desc",
+    )
+    return present + missing_last, sort, "desc" if direction == "desc" else "asc"
+
+
+def item_flags(item):
+    """Why an exam item deserves a second look, as codes the page names (empty when it does not)."""
+    flags = []
+    difficulty = item.get("difficulty_coefficient")
+    item_rest = item.get("item_rest_correlation")
+    if difficulty is not None and difficulty < VERY_HARD:
+        flags.append("very_hard")
+    if difficulty is not None and difficulty > VERY_EASY:
+        flags.append("very_easy")
+    if item_rest is not None and item_rest < WEAK_ITEM_REST:
+        flags.append("weak_discrimination")
+    return flags

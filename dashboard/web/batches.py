@@ -64,7 +64,7 @@ def create():
     return render_template("batches/form.html", form=form, batch=None)
 
 
-@bp.route("/batches/<int:batch_id>/edit", methods=["GET", "POST"])
+@bp.route("/batches/<int(max=2147483647):batch_id>/edit", methods=["GET", "POST"])
 def edit(batch_id):
     batch = batches.get_batch(batch_id)
     form = BatchEditForm(obj=batch)
@@ -79,7 +79,7 @@ def edit(batch_id):
     return render_template("batches/form.html", form=form, batch=batch)
 
 
-@bp.get("/batches/<int:batch_id>")
+@bp.get("/batches/<int(max=2147483647):batch_id>")
 def detail(batch_id):
     return _render_detail(batches.get_batch(batch_id))
 
@@ -92,13 +92,13 @@ def _render_detail(batch, upload_form=None, upload_error=None):
         upload_form=upload_form or UploadForm(),
         upload_error=upload_error,
         recent_tasks=tasks.batch_tasks(batch),
-        results=results.batch_results(batch)["subjects"],
+        results=results.subject_overview(batch),
         school_names=results.school_names(batch),
         history=batches.batch_history(batch),
     )
 
 
-@bp.post("/batches/<int:batch_id>/data")
+@bp.post("/batches/<int(max=2147483647):batch_id>/data")
 def upload(batch_id):
     batch = batches.get_batch(batch_id)
     form = UploadForm()
@@ -122,7 +122,7 @@ def upload(batch_id):
     return redirect(url_for("batches.detail", batch_id=batch.id))
 
 
-@bp.post("/batches/<int:batch_id>/start")
+@bp.post("/batches/<int(max=2147483647):batch_id>/start")
 def start(batch_id):
     batch = batches.get_batch(batch_id)
     try:
@@ -133,7 +133,7 @@ def start(batch_id):
     return redirect(url_for("tasks.detail", task_id=task.id))
 
 
-@bp.post("/batches/<int:batch_id>/delete")
+@bp.post("/batches/<int(max=2147483647):batch_id>/delete")
 def delete(batch_id):
     batch = batches.get_batch(batch_id)
     code = batch.batch_code

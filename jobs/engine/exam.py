@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from jobs.engine import ABSENT_MARK, PROGRESS_EVERY_SCHOOLS, ignore_progress, nullable
+from jobs.engine import ABSENT_MARK, PROGRESS_EVERY_SCHOOLS, ignore_progress, nullable, python_values
 from jobs.engine.comparison import school_comparison
 from jobs.engine.grouping import (
     Groups,
@@ -296,7 +296,7 @@ class ScopeFigures:
             "difficulty_level": difficulty_level(difficulty),
             "discrimination_coefficient": discrimination,
             "discrimination_level": discrimination_level(discrimination),
-            "reliability_coefficient": _nullable(self.alpha[group : group + 1])[0],
+            "reliability_coefficient": nullable(float(self.alpha[group])),
             "grade_distribution": {
                 grade: {"count": grades[index], "percentage": 100.0 * grades[index] / n}
                 for index, grade in reversed(list(enumerate(GRADES)))
@@ -343,12 +343,7 @@ class ScopeFigures:
     @staticmethod
     def _rows_of_every_scope(columns):
         """Each (scopes x entries) column as nested Python lists, NaN as None, converted in one go."""
-        return {name: [_nullable(row) for row in np.asarray(values, dtype=np.float64)] for name, values in columns.items()}
-
-
-def _nullable(values):
-    """Python floats, None where undefined."""
-    return [nullable(value) for value in np.asarray(values, dtype=np.float64).tolist()]
+        return {name: python_values(values) for name, values in columns.items()}
 
 
 def _records(keys, columns):

@@ -49,7 +49,9 @@ def group_sums(values, groups):
     result = np.zeros(columns + (groups.count,), dtype=np.float64)
     nonempty = groups.sizes > 0
     if values.shape[-1]:
-        accumulator = np.int64 if values.dtype == np.uint8 else np.float64
+        # Counts fit int32 (a group has fewer than 2**31 rows), and numpy sums uint8 into int32
+        # several times faster than into int64.
+        accumulator = np.int32 if values.dtype == np.uint8 else np.float64
         result[..., nonempty] = np.add.reduceat(values, groups.starts[nonempty], axis=-1, dtype=accumulator)
     return np.moveaxis(result, -1, 0)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from jobs.engine import PROGRESS_EVERY_SCHOOLS, ignore_progress, nullable
+from jobs.engine import PROGRESS_EVERY_SCHOOLS, ignore_progress, python_values
 from jobs.engine.grouping import Groups, columns_in_order, combine_groups, group_sums, order_by_group, sample_variances
 
 
@@ -127,17 +127,6 @@ class Answers:
         )
 
 
-def _rows(array):
-    """A (scopes x ...) array as nested lists, NaN as None, converted once for every scope."""
-    return _without_nan(array.tolist())
-
-
-def _without_nan(values):
-    if isinstance(values, list):
-        return [_without_nan(value) for value in values]
-    return nullable(values)
-
-
 class QuestionnaireScopes:
     """The figures of each scope (group) of one kind, from its sums."""
 
@@ -156,19 +145,19 @@ class QuestionnaireScopes:
         with np.errstate(invalid="ignore", divide="ignore"):
             self.responses = responses.astype(np.int64).tolist()
             self.option_count_rows = counts.astype(np.int64).tolist()
-            self.option_percentage_rows = _rows(100.0 * counts / responses[..., None])
+            self.option_percentage_rows = python_values(100.0 * counts / responses[..., None])
             self.item_columns = {
-                "average_score": _rows(value_sums / responses),
-                "standard_deviation": _rows(np.sqrt(sample_variances(value_sums, value_squares, responses))),
-                "favorable_rate": _rows(favourable / responses),
+                "average_score": python_values(value_sums / responses),
+                "standard_deviation": python_values(np.sqrt(sample_variances(value_sums, value_squares, responses))),
+                "favorable_rate": python_values(favourable / responses),
             }
             self.dimension_columns = {
-                "average_score": _rows(sums.respondent_mean_sums / sums.respondents + answers.mean_shift),
-                "standard_deviation": _rows(
+                "average_score": python_values(sums.respondent_mean_sums / sums.respondents + answers.mean_shift),
+                "standard_deviation": python_values(
                     np.sqrt(sample_variances(sums.respondent_mean_sums, sums.respondent_mean_squares, sums.respondents))
                 ),
-                "favorable_rate": _rows((favourable @ answers.membership.T) / dimension_answers),
-                "reliability_coefficient": _rows(
+                "favorable_rate": python_values((favourable @ answers.membership.T) / dimension_answers),
+                "reliability_coefficient": python_values(
                     np.column_stack(
                         [self._listwise_alpha(index, len(columns)) for index, columns in enumerate(answers.dimension_columns)]
                         or [np.zeros(len(sums.participants))]
