@@ -7,6 +7,7 @@ from dashboard.errors import ServiceError, TaskAlreadyActive, ValidationFailed
 from dashboard.params import MAX_PAGE, whole_number
 from dashboard.security import acting_user
 from dashboard.services import batches, imports, results, tasks
+from dashboard.services.settings import SETTING_NAMES, default_settings, effective_settings
 from dashboard.services.uploads import UploadedFile
 from dashboard.web.forms import BatchEditForm, BatchForm, UploadForm
 
@@ -21,7 +22,9 @@ def _redirect(url):
 
 
 def _form_values(form):
-    return {name: value for name, value in form.data.items() if name != "csrf_token"}
+    """What the batch services take: the text fields and the settings as one object."""
+    values = {name: value for name, value in form.data.items() if name != "csrf_token" and name not in SETTING_NAMES}
+    return {**values, "settings": form.settings()}
 
 
 def _attach_field_errors(form, error: ValidationFailed):
@@ -50,7 +53,7 @@ def index():
 
 @bp.route("/batches/new", methods=["GET", "POST"])
 def create():
-    form = BatchForm()
+    form = BatchForm(data=default_settings())
     if form.validate_on_submit():
         try:
             batch = batches.create_batch(_form_values(form), acting_user())
@@ -67,7 +70,7 @@ def create():
 @bp.route("/batches/<int(max=2147483647):batch_id>/edit", methods=["GET", "POST"])
 def edit(batch_id):
     batch = batches.get_batch(batch_id)
-    form = BatchEditForm(obj=batch)
+    form = BatchEditForm(obj=batch, data=effective_settings(batch.settings))
     if form.validate_on_submit():
         try:
             batches.update_batch(batch, _form_values(form), acting_user())
@@ -95,6 +98,7 @@ def _render_detail(batch, upload_form=None, upload_error=None):
         results=results.subject_overview(batch),
         school_names=results.school_names(batch),
         history=batches.batch_history(batch),
+        effective_settings=effective_settings,
     )
 
 

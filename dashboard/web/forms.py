@@ -2,9 +2,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms import FloatField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
+
+from dashboard.services.settings import BAND_WIDTHS, SETTING_NAMES
 
 
 class LoginForm(FlaskForm):
@@ -16,6 +18,16 @@ class BatchEditForm(FlaskForm):
     region_name = StringField(_l("Region name"), validators=[Optional(), Length(max=200)])
     school_name = StringField(_l("School name"), validators=[Optional(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    excellent_threshold = FloatField(_l("Excellent from (share of the full mark)"), validators=[Optional()])
+    good_threshold = FloatField(_l("Good from"), validators=[Optional()])
+    satisfactory_threshold = FloatField(_l("Satisfactory (pass) from"), validators=[Optional()])
+    group_share = FloatField(_l("Upper and lower group share (discrimination)"), validators=[Optional()])
+    band_width = SelectField(
+        _l("Score band width"), choices=[SelectChoice(width, f"{width} %") for width in BAND_WIDTHS], coerce=int
+    )
+
+    def settings(self):
+        return {name: getattr(self, name).data for name in SETTING_NAMES}
 
 
 class BatchForm(BatchEditForm):
