@@ -14,7 +14,12 @@ $(VENV)/.installed: requirements.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-install: $(VENV)/.installed
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile -i $< -o $@ -f -q
+
+install: $(VENV)/.installed $(CATALOGS)
 
 run: install
 	$(FLASK) db upgrade

@@ -33,6 +33,7 @@ def load_config():
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", 1024)) * 1024 * 1024,
         "BATCHES_PER_PAGE": 20,
         "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "LANGUAGES": ("en", "zh"),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
