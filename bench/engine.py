@@ -96,7 +96,7 @@ def read_data_dir(folder):
                 subjects.append(
                     SubjectData(name, items[0].question_type, items, matrix[:, columns], row_absent, school_of_row.astype(np.int64))
                 )
-    return subjects, list(schools.positions), len(next(iter([subjects[0].scores]))) if subjects else 0
+    return subjects, list(schools.positions), len(subjects[0].scores) if subjects else 0
 
 
 def run_engine(subjects, codes):

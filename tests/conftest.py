@@ -112,9 +112,18 @@ def clean_state(request, app):
         yield
 
 
+@pytest.fixture(scope="session")
+def web_app(app):
+    """A second app object for the test clients: tests hold an app context of `app` for their
+    own queries, and a request would otherwise share it (and its `g`) instead of getting its own."""
+    from dashboard import create_app
+
+    return create_app({"TESTING": True})
+
+
 @pytest.fixture
-def client(app):
-    return app.test_client()
+def client(web_app):
+    return web_app.test_client()
 
 
 @pytest.fixture

@@ -174,3 +174,12 @@ def test_a_later_page_past_the_last_batch_says_so(signed_in, api):
 
     assert "This page is past the last batch." in page
     assert "No batches yet." not in page
+
+
+def test_the_interface_speaks_chinese_when_asked(signed_in):
+    signed_in.set_cookie("lang", "zh")
+
+    page = signed_in.get("/").get_data(as_text=True)
+
+    assert '<html lang="zh">' in page
+    assert "New batch" not in page

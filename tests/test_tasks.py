@@ -203,3 +203,21 @@ def test_an_unknown_priority_is_refused_and_nothing_is_queued(api):
 
     assert response.status_code == 422
     assert db.session.query(CalculationTask).count() == 0
+
+
+def test_stage_progress_moves_during_a_long_calculation(api, slow_worker):
+    _batch_with_data(api)
+    task_id = _start(api)
+    seen = set()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        progress = api.get(f"/tasks/{task_id}/progress").get_json()
+        stage = {entry["name"]: entry for entry in progress["stages"]}["statistical_calculation"]
+        if stage["status"] == "running":
+            seen.add(stage["progress"])
+        if progress["status"] in ("completed", "failed", "cancelled"):
+            break
+        time.sleep(0.1)
+
+    assert progress["status"] == "completed"
+    assert len({value for value in seen if 0 < value < 100}) >= 3, seen
