@@ -19,6 +19,3 @@ def calculation_queue(priority="normal"):
         raise ValueError(f"unknown priority {priority!r}")
     return Queue(priority, connection=redis_connection(), default_timeout=current_app.config["JOB_TIMEOUT_SECONDS"])
 
-
-def all_queues(connection):
-    return [Queue(name, connection=connection) for name in QUEUE_NAMES]

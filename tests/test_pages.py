@@ -15,6 +15,16 @@ def _post_form(client, page_url, action, data, **kwargs):
     return client.post(action, data={**data, "csrf_token": token}, **kwargs)
 
 
+def _upload_on_page(client, batch, scores, **kwargs):
+    files = {
+        "questions": (io.BytesIO(csv_bytes(QUESTIONS)), "questions.csv"),
+        "scores": (io.BytesIO(csv_bytes(scores)), "scores.csv"),
+    }
+    return _post_form(
+        client, f"/batches/{batch.id}", f"/batches/{batch.id}/data", files, content_type="multipart/form-data", **kwargs
+    )
+
+
 def test_creating_a_batch_through_the_form_shows_it_with_its_history(signed_in):
     response = _post_form(
         signed_in,
@@ -63,16 +73,7 @@ def test_a_bad_upload_on_the_page_lists_its_problems_with_status_422(signed_in, 
     bad_scores = [row[:] for row in SCORES]
     bad_scores[1][3] = 9
 
-    response = _post_form(
-        signed_in,
-        f"/batches/{batch.id}",
-        f"/batches/{batch.id}/data",
-        {
-            "questions": (io.BytesIO(csv_bytes(QUESTIONS)), "questions.csv"),
-            "scores": (io.BytesIO(csv_bytes(bad_scores)), "scores.csv"),
-        },
-        content_type="multipart/form-data",
-    )
+    response = _upload_on_page(signed_in, batch, bad_scores)
 
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -85,17 +86,7 @@ def test_a_bad_upload_on_the_page_lists_its_problems_with_status_422(signed_in, 
 def test_an_upload_and_start_on_the_page_lead_to_the_task_page(signed_in, api):
     api.post("/batches", json={"batch_code": "b"})
     batch = db.session.scalar(select(Batch))
-    uploaded = _post_form(
-        signed_in,
-        f"/batches/{batch.id}",
-        f"/batches/{batch.id}/data",
-        {
-            "questions": (io.BytesIO(csv_bytes(QUESTIONS)), "questions.csv"),
-            "scores": (io.BytesIO(csv_bytes(SCORES)), "scores.csv"),
-        },
-        content_type="multipart/form-data",
-        follow_redirects=True,
-    )
+    uploaded = _upload_on_page(signed_in, batch, SCORES, follow_redirects=True)
     assert "Imported 4 students, 2 schools, 2 questions." in uploaded.get_data(as_text=True)
 
     started = _post_form(signed_in, f"/batches/{batch.id}", f"/batches/{batch.id}/start", {})
