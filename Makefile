@@ -17,7 +17,7 @@ $(VENV)/.installed: requirements.txt | $(BIN)/activate
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
 %.mo: %.po $(VENV)/.installed
-	$(BIN)/pybabel compile -i $< -o $@ -f -q
+	$(BIN)/pybabel compile -i $< -o $@ -f
 
 install: $(VENV)/.installed $(CATALOGS)
 
