@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from jobs.calculate import CALCULATION_THREADS, calculate_subjects, subject_figures  # noqa: E402
-from jobs.loading import SubjectData  # noqa: E402
+from jobs.loading import SubjectData, rows_by_school  # noqa: E402
 
 SEED = 20261203
 
@@ -35,6 +35,11 @@ class FakeQuestion:
         self.question_type = question_type
         self.reverse = reverse
         self.options = options
+
+
+def _as_loaded(scores):
+    """Students x items over item-by-item memory, the way jobs.loading hands scores to the engine."""
+    return np.ascontiguousarray(scores.T).T
 
 
 def synthetic_region(students, schools, rng):
@@ -55,7 +60,7 @@ def synthetic_region(students, schools, rng):
             FakeQuestion(name, f"{subject_index}-{j + 1}", float(maxima[j]), [f"{name}-D{j % 4 + 1}"], "exam")
             for j in range(30)
         ]
-        subjects.append(SubjectData(name, "exam", questions, scores, np.zeros(students, bool), school_of_row))
+        subjects.append(SubjectData(name, "exam", questions, _as_loaded(scores), np.zeros(students, bool), school_of_row))
     thresholds = np.sort(rng.normal(0, 1, (40, 4)), axis=1)
     latent = ability[:, None] + rng.normal(0, 1, (students, 40))
     answers = (1 + (latent[:, :, None] > thresholds[None]).sum(axis=2)).astype(np.float32)
@@ -65,7 +70,9 @@ def synthetic_region(students, schools, rng):
     questions = [
         FakeQuestion("问卷", f"Q{j + 1}", 5.0, [f"F{j % 5 + 1}"], "questionnaire", bool(reverse[j]), 5) for j in range(40)
     ]
-    subjects.append(SubjectData("问卷", "questionnaire", questions, answers, np.zeros(students, bool), school_of_row))
+    subjects.append(
+        SubjectData("问卷", "questionnaire", questions, _as_loaded(answers), np.zeros(students, bool), school_of_row)
+    )
     codes = [f"S{index:04d}" for index in range(schools)]
     return subjects, codes
 
@@ -87,14 +94,16 @@ def read_data_dir(folder):
         if problems:
             raise SystemExit(f"{path}: {problems.items[:5]}")
         blocks = [type("Block", (), block) for block in sheet.blocks]
-        _, school_of_row, row_absent, matrix = decode_blocks(blocks, len(sheet.question_ids))
+        stored = decode_blocks(blocks, len(sheet.question_ids), with_student_ids=False)
+        school_of_row, row_absent, items_by_rows = rows_by_school(stored.school_positions, stored.row_absent, stored.scores)
         column_of = {question_id: column for column, question_id in enumerate(sheet.question_ids)}
         for name in dict.fromkeys(question.subject for question in questions):
             items = [question for question in questions if question.subject == name]
             if items[0].question_id in column_of:
                 columns = [column_of[question.question_id] for question in items]
                 subjects.append(
-                    SubjectData(name, items[0].question_type, items, matrix[:, columns], row_absent, school_of_row.astype(np.int64))
+                    SubjectData(name, items[0].question_type, items, items_by_rows[columns].T, row_absent,
+                                school_of_row.astype(np.int64))
                 )
     return subjects, list(schools.positions), len(subjects[0].scores) if subjects else 0
 

@@ -26,12 +26,13 @@ class BatchData:
     subjects: list
 
 
-def rows_by_school(school_of_row, row_absent, matrix):
-    """The sheet's rows grouped by school (stable), so the engine's per-subject gathers read memory in order."""
+def rows_by_school(school_of_row, row_absent, scores):
+    """The sheet's rows grouped by school (stable), so the engine's per-subject gathers read
+    memory in order; scores are items x rows."""
     if np.all(school_of_row[1:] >= school_of_row[:-1]):
-        return school_of_row, row_absent, matrix
+        return school_of_row, row_absent, scores
     order = np.argsort(school_of_row, kind="stable")
-    return school_of_row[order], row_absent[order], matrix[order]
+    return school_of_row[order], row_absent[order], scores[:, order]
 
 
 def load_batch_data(session, batch_id, on_progress=lambda fraction: None):
@@ -48,8 +49,10 @@ def load_batch_data(session, batch_id, on_progress=lambda fraction: None):
     subject_questions = {name: [q for q in questions if q.subject == name] for name in subjects_in_order}
     subjects = {}
     for index, sheet in enumerate(sheets):
-        _, school_of_row, row_absent, matrix = decode_blocks(sheet.blocks, len(sheet.question_ids))
-        school_of_row, row_absent, matrix = rows_by_school(school_of_row, row_absent, matrix)
+        stored = decode_blocks(sheet.blocks, len(sheet.question_ids), with_student_ids=False)
+        school_of_row, row_absent, items_by_rows = rows_by_school(
+            stored.school_positions, stored.row_absent, stored.scores
+        )
         column_of = {question_id: column for column, question_id in enumerate(sheet.question_ids)}
         for name, items in subject_questions.items():
             if items[0].question_id not in column_of:
@@ -59,7 +62,8 @@ def load_batch_data(session, batch_id, on_progress=lambda fraction: None):
                 name=name,
                 question_type=items[0].question_type,
                 questions=items,
-                scores=np.asarray(matrix[:, columns]),
+                # students x items, over memory that holds each item's column together
+                scores=items_by_rows[columns].T,
                 row_absent=row_absent,
                 school_of_row=school_of_row.astype(np.int64),
             )

@@ -1,12 +1,14 @@
 """Uploading question tables and score sheets: encodings, layouts, and bad files that change nothing."""
 import codecs
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
 from dashboard.extensions import db
 from dashboard.models import Batch, BatchHistory, Question, School, ScoreBlock, ScoreSheet
 from dashboard.score_blocks import decode_blocks
+from jobs.engine import ABSENT_MARK
 from tests.conftest import realdata_or_skip
 from tests.helpers import csv_bytes, upload
 
@@ -67,11 +69,12 @@ def test_student_ids_keep_their_leading_zeros(api, batch):
     upload(api, "b1", ("questions.csv", csv_bytes(QUESTIONS)), ("scores.csv", csv_bytes(SCORES, "utf-8-sig")))
 
     sheet = db.session.scalar(select(ScoreSheet))
-    student_ids, _, _, scores = decode_blocks(sheet.blocks, len(sheet.question_ids))
+    stored = decode_blocks(sheet.blocks, len(sheet.question_ids))
 
-    assert student_ids == ["000123", "000124", "000125"]
+    assert stored.student_ids == ["000123", "000124", "000125"]
     assert sheet.question_ids == ["c1", "c2", "m1", "q1"]
-    assert scores[0].tolist() == [4, 5.5, 3, 2]
+    assert stored.scores[:, 0].tolist() == [4, 5.5, 3, 2]
+    assert stored.scores[2, 1] == ABSENT_MARK and np.isnan(stored.scores[0, 1])
 
 
 def test_a_subject_per_sheet_and_english_headers_are_accepted(api, batch):

@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from dashboard.score_blocks import ABSENT_MARK, BLOCK_ROWS, encode_block
+from dashboard.score_blocks import BLOCK_ROWS, encode_block
+from jobs.engine import ABSENT_MARK
 
 MAX_REPORTED_PROBLEMS = 500
 MAX_ITEM_SCORE = 10_000
