@@ -130,8 +130,12 @@ def calculate_subjects(subjects, school_codes, settings=ExamSettings(), on_progr
 
         return subject_figures(subjects[index], school_codes, report, settings)
 
-    with ThreadPoolExecutor(max_workers=CALCULATION_THREADS) as pool:
+    pool = ThreadPoolExecutor(max_workers=CALCULATION_THREADS)
+    try:
         figures = list(pool.map(calculate_one, range(len(subjects))))
+    finally:
+        # Not waiting: a timeout interrupts this thread, and the work horse exits after it.
+        pool.shutdown(wait=False, cancel_futures=True)
     return {subject.name: result for subject, result in zip(subjects, figures)}
 
 

@@ -183,13 +183,22 @@ class WorkerProcess:
         self.log_path = log_path
         self.log = open(log_path, "wb")
         env = {**os.environ, **environment}
-        self.process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        # Its own process group, so a test can kill the worker together with its work horse.
+        self.process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         redis = Redis.from_url(environment["REDIS_URL"])
-        _wait_for(lambda: redis.scard("rq:workers") > 0, 20, f"worker did not start:\n{self.output()}")
+        already = redis.scard("rq:workers")
+        _wait_for(lambda: redis.scard("rq:workers") > already, 20, f"worker did not start:\n{self.output()}")
 
     def output(self):
         self.log.flush()
         return Path(self.log_path).read_text(errors="replace")
+
+    def kill(self):
+        """SIGKILL the worker and its work horse, as a crashed machine would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
 
     def stop(self):
         if self.process.poll() is None:
@@ -202,8 +211,9 @@ class WorkerProcess:
         self.log.close()
 
 
-def start_worker(command, environment, tmp_path):
-    return WorkerProcess(command, environment, tmp_path / "worker.log")
+def start_worker(command, environment, folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    return WorkerProcess(command, environment, folder / "worker.log")
 
 
 @pytest.fixture
@@ -227,3 +237,30 @@ def realdata_or_skip(name):
     if not folder.is_dir():
         pytest.skip(f"{folder} is absent: the real data sets live in ../shared beside the checkout")
     return folder
+
+
+@pytest.fixture
+def live_server(app, environment, tmp_path):
+    """The real web server (Flask's threaded server) in its own process; yields its base URL."""
+    port = _free_port()
+    log = open(tmp_path / "server.log", "wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port), "--no-reload"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **environment},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+    def answers():
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return True
+        except OSError:
+            return False
+
+    _wait_for(answers, 20, "the web server did not start")
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(10)
+    log.close()

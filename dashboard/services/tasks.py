@@ -2,7 +2,6 @@
 RQ runs the job. Pages and the API both come here."""
 import logging
 import uuid
-from datetime import timedelta, timezone
 
 from redis.exceptions import RedisError
 from rq.command import send_stop_job_command
@@ -14,17 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from dashboard.config import QUEUE_NAMES
 from dashboard.errors import Conflict, NotFound, ServiceUnavailable, TaskAlreadyActive, ValidationFailed
 from dashboard.extensions import db
-from dashboard.models import ACTIVE_STATUSES, CalculationStatus, CalculationTask, utcnow
+from dashboard.models import ACTIVE_STATUSES, CalculationStatus, CalculationTask
 from dashboard.queues import calculation_queue, redis_connection
 from jobs.progress import stage_rows
+from jobs.reconcile import reconcile
 
 log = logging.getLogger(__name__)
 
 CALCULATION_JOB = "jobs.calculate.calculate"
-# A task younger than this may not have reached Redis yet (it is committed before the enqueue).
-ENQUEUE_GRACE = timedelta(seconds=15)
-# Workers refresh a running job's heartbeat every CalculationWorker.job_monitoring_interval seconds.
-WORKER_SILENCE = timedelta(seconds=45)
 JOB_RESULT_TTL_SECONDS = 24 * 3600
 
 
@@ -132,28 +128,8 @@ def get_task(task_id):
 
 
 def reconcile_task(task):
-    """A task SQL shows as active whose job has ended, vanished from Redis, or lost its worker
-    is ended in SQL too, with the reason."""
-    if not task.is_active or utcnow() - task.created_at < ENQUEUE_GRACE:
-        return
-    try:
-        reason = _why_job_is_gone(Job.fetch(task.id, connection=redis_connection()))
-    except NoSuchJobError:
-        reason = "The job was lost: it is no longer in Redis (flushed or restarted)."
-    except RedisError:
-        return
-    if reason:
-        _end(task, CalculationStatus.FAILED, reason)
-
-
-def _why_job_is_gone(job):
-    status = job.get_status()
-    if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, JobStatus.FINISHED):
-        return f"The job ended ({status.value}) without recording the outcome."
-    heartbeat = job.last_heartbeat
-    if status == JobStatus.STARTED and heartbeat and utcnow() - heartbeat.replace(tzinfo=timezone.utc) > WORKER_SILENCE:
-        return f"The worker running the job stopped answering (last heard from at {heartbeat:%H:%M:%S} UTC)."
-    return None
+    """End the task in SQL if its job is gone (see jobs.reconcile)."""
+    reconcile(db.session, redis_connection(), task)
 
 
 def reconcile_active_tasks(batch_ids):

@@ -1,15 +1,12 @@
 """The operator's whole flow in headless Chromium against the real server, worker and Redis:
 sign in, create a batch, upload, start, watch the live progress, read the results."""
 import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT, REALDATA, TEST_PASSWORD
+from tests.conftest import REALDATA, TEST_PASSWORD
 from tests.helpers import csv_bytes
 from tests.test_tasks import QUESTIONS, SCORES
 
@@ -24,36 +21,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def live_server(app, environment, tmp_path):
-    port = _free_port()
-    log = open(tmp_path / "server.log", "wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port), "--no-reload"],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **environment},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(10)
-    log.close()
 
 
 @pytest.fixture
