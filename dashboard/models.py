@@ -189,6 +189,19 @@ class BatchHistory(Base):
     user: Mapped[User | None] = relationship()
 
 
+class AuditEvent(Base):
+    """A record that outlives what it is about (a deleted batch): who did what, when."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(32))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    username: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
 class Question(Base):
     """One item of the batch's question table."""
 

@@ -1,8 +1,8 @@
 """The batch endpoints of /api/v1/statistics: create, read, list, change, delete, and their errors."""
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dashboard.extensions import db
-from dashboard.models import Batch, BatchHistory
+from dashboard.models import AuditEvent, Batch, BatchHistory, CalculationTask
 
 
 def _error(response, status, code):
@@ -94,25 +94,31 @@ def test_an_update_changes_descriptive_fields_and_records_history(api):
     assert refused["details"] == [{"field": "batch_code", "message": "This field cannot be changed."}]
 
 
-def test_deleting_a_batch_removes_it_and_leaves_a_history_record(api):
-    api.post("/batches", json={"batch_code": "b"})
+def test_deleting_a_batch_removes_it_with_its_history_and_leaves_an_audit_record(api):
+    api.post("/batches", json={"batch_code": "b", "region_name": "East"})
 
     assert api.delete("/batches/b").status_code == 204
 
     _error(api.get("/batches/b"), 404, "not_found")
-    deleted = db.session.scalar(select(BatchHistory).where(BatchHistory.action == "deleted"))
-    assert deleted.batch_code == "b" and deleted.batch_id is None
-    assert deleted.changes["batch_code"] == {"before": "b", "after": None}
+    assert db.session.scalar(select(BatchHistory)) is None
+    audit = db.session.scalar(select(AuditEvent))
+    assert (audit.action, audit.username) == ("batch_deleted", "operator")
+    assert audit.details["batch_code"] == "b" and audit.details["region_name"] == "East"
 
 
-def test_deleting_a_batch_with_a_queued_task_is_refused(api):
+def test_deleting_a_batch_with_a_queued_task_needs_force_which_cancels_it(api):
     from tests.test_tasks import _batch_with_data, _start
 
     _batch_with_data(api, "busy")
-    _start(api, "busy")
+    task_id = _start(api, "busy")
 
-    _error(api.delete("/batches/busy"), 409, "conflict")
+    _error(api.delete("/batches/busy"), 409, "batch_busy")
     assert api.get("/batches/busy").status_code == 200
+
+    assert api.delete("/batches/busy?force=true").status_code == 204
+    audit = db.session.scalar(select(AuditEvent))
+    assert audit.details["cancelled_task"] == task_id and audit.details["task_count"] == 1
+    assert db.session.scalar(select(func.count()).select_from(CalculationTask)) == 0
 
 
 def test_results_of_a_batch_without_a_calculation_are_empty(api):

@@ -174,3 +174,21 @@ def test_the_interface_speaks_chinese_when_asked(signed_in):
 
     assert '<html lang="zh">' in page
     assert "New batch" not in page
+
+
+def test_ticked_batches_are_started_together_from_the_list(signed_in, api):
+    _batch_with_data(api, "one")
+    _batch_with_data(api, "two")
+    api.post("/batches", json={"batch_code": "empty"})
+    ids = [batch.id for batch in db.session.scalars(select(Batch).order_by(Batch.id))]
+    token = csrf_token_of(signed_in.get("/").get_data(as_text=True))
+
+    response = signed_in.post(
+        "/batches/bulk-start", data={"csrf_token": token, "batch_id": [str(i) for i in ids]},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 204 and response.headers["HX-Redirect"] == "/"
+    page = signed_in.get("/").get_data(as_text=True)
+    assert "Started: 2; not done: 1." in page
+    assert "empty: The batch has no data yet" in page

@@ -7,7 +7,7 @@ from dashboard.errors import TaskAlreadyActive, ValidationFailed, json_error
 from dashboard.models import AggregationLevel, CalculationStatus
 from dashboard.params import MAX_PAGE, whole_number
 from dashboard.security import acting_user
-from dashboard.services import batches, imports, results, tasks
+from dashboard.services import batches, bulk, imports, results, tasks
 from dashboard.services.uploads import UploadedFile
 
 MAX_PAGE_SIZE = 100
@@ -68,7 +68,8 @@ def update_batch(batch_code):
 
 @bp.delete("/batches/<batch_code>")
 def delete_batch(batch_code):
-    batches.delete_batch(_selected_batch(batch_code), acting_user())
+    force = request.args.get("force", "false").lower() in ("1", "true", "yes")
+    batches.delete_batch(_selected_batch(batch_code), acting_user(), force=force)
     return "", 204
 
 
@@ -108,6 +109,35 @@ def start_task(batch_code):
     response.status_code = 202
     response.headers["Location"] = url_for("api.task_status", task_id=task.id)
     return response
+
+
+def _list_body(key):
+    """A bulk body: the list itself, or an object holding it under `key`."""
+    body = request.get_json(silent=True)
+    if isinstance(body, dict):
+        return body.get(key), body
+    return body, {}
+
+
+@bp.post("/tasks/batch-start")
+def batch_start():
+    entries, _ = _list_body("batches")
+    return jsonify(bulk.start_many(entries, acting_user()))
+
+
+@bp.post("/tasks/batch-cancel")
+def batch_cancel():
+    task_ids, _ = _list_body("task_ids")
+    return jsonify(bulk.cancel_many(task_ids, acting_user()))
+
+
+@bp.post("/tasks/batch-delete")
+def batch_delete():
+    task_ids, body = _list_body("task_ids")
+    force = body.get("force", False)
+    if not isinstance(force, bool):
+        raise ValidationFailed("'force' must be true or false.", details=[{"field": "force"}])
+    return jsonify(bulk.delete_many(task_ids, force, acting_user()))
 
 
 @bp.get("/tasks/<task_id>/status")

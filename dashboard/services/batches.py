@@ -1,13 +1,21 @@
 """Batches: creating, changing, finding, listing and deleting them; one rule set for pages and API."""
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from dashboard.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from dashboard.extensions import db
-from dashboard.models import ACTIVE_STATUSES, AggregationLevel, Batch, BatchHistory, CalculationStatus
+from dashboard.models import (
+    AggregationLevel,
+    AuditEvent,
+    Batch,
+    BatchHistory,
+    CalculationStatus,
+    CalculationTask,
+)
 from dashboard.services.history import record_change
 from dashboard.services.settings import effective_settings, validate_settings
+from dashboard.services.tasks import active_task, cancel_task
 
 BATCH_CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 EDITABLE_FIELDS = ("region_name", "school_name", "description")
@@ -127,13 +135,36 @@ def update_batch(batch, values, user):
     return batch
 
 
-def delete_batch(batch, user):
-    if batch.calculation_status in ACTIVE_STATUSES:
-        raise Conflict("The batch has a calculation in progress; cancel it before deleting the batch.")
-    entry = record_change(batch, "deleted", batch_fields(batch), {}, user)
+def delete_batch(batch, user, force=False):
+    """Delete the batch with its data, results, tasks and history, and leave an audit record.
+
+    A batch with a queued or running task is refused unless `force`, which cancels the task first."""
+    task = active_task(batch)
+    if task and not force:
+        raise Conflict(
+            "The batch has a calculation in progress; cancel it first or delete with force.", code="batch_busy"
+        )
+    if task:
+        cancel_task(task, user)
+    task_count = db.session.scalar(select(func.count()).where(CalculationTask.batch_id == batch.id))
+    db.session.add(
+        AuditEvent(
+            action="batch_deleted",
+            details={
+                **batch_fields(batch),
+                "id": batch.id,
+                "student_count": batch.student_count,
+                "school_count": batch.school_count,
+                "data_version": batch.data_version,
+                "task_count": task_count,
+                "cancelled_task": task.id if task else None,
+            },
+            user_id=user.id if user else None,
+            username=user.username if user else "",
+        )
+    )
+    db.session.execute(delete(BatchHistory).where(BatchHistory.batch_id == batch.id))
     db.session.delete(batch)
-    db.session.flush()
-    entry.batch_id = None
     db.session.commit()
 
 

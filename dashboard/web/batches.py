@@ -6,7 +6,7 @@ from flask_babel import ngettext
 from dashboard.errors import ServiceError, TaskAlreadyActive, ValidationFailed
 from dashboard.params import MAX_PAGE, whole_number
 from dashboard.security import acting_user
-from dashboard.services import batches, imports, results, tasks
+from dashboard.services import batches, bulk, imports, results, tasks
 from dashboard.services.settings import SETTING_NAMES, default_settings, effective_settings
 from dashboard.services.uploads import UploadedFile
 from dashboard.web.forms import BatchEditForm, BatchForm, UploadForm
@@ -141,6 +141,47 @@ def start(batch_id):
 def delete(batch_id):
     batch = batches.get_batch(batch_id)
     code = batch.batch_code
-    batches.delete_batch(batch, acting_user())
+    batches.delete_batch(batch, acting_user(), force=request.form.get("force") == "1")
     flash(_("Batch %(code)s deleted.", code=code))
+    return _redirect(url_for("batches.index"))
+
+
+def _selected_entries():
+    """The batches ticked on the list, as bulk entries (code, level, school)."""
+    entries = []
+    for raw in request.form.getlist("batch_id"):
+        if raw.isdigit():
+            batch = batches.get_batch(int(raw))
+            entries.append(
+                {"batch_code": batch.batch_code, "aggregation_level": batch.aggregation_level, "school_id": batch.school_id}
+            )
+    return entries
+
+
+def _flash_summary(summary, done_key, done_label):
+    flash(_("%(done)s: %(count)d; not done: %(failed)d.", done=done_label, count=summary[done_key],
+            failed=summary["failed_count"]))
+    for result in summary["results"]:
+        if result["status"] == "failed":
+            flash(f'{result.get("batch_code") or result.get("task_id")}: {result["message"]}', "error")
+
+
+@bp.post("/batches/bulk-start")
+def bulk_start():
+    entries = _selected_entries()
+    if entries:
+        _flash_summary(bulk.start_many(entries, acting_user()), "started_count", _("Started"))
+    return _redirect(url_for("batches.index"))
+
+
+@bp.post("/batches/bulk-delete")
+def bulk_delete():
+    deleted = 0
+    for entry in _selected_entries():
+        try:
+            batches.delete_batch(batches.find_batch(**entry), acting_user(), force=request.form.get("force") == "1")
+            deleted += 1
+        except ServiceError as error:
+            flash(f'{entry["batch_code"]}: {error.message}', "error")
+    flash(_("Deleted %(count)d batch(es).", count=deleted))
     return _redirect(url_for("batches.index"))
