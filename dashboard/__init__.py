@@ -63,7 +63,10 @@ def _init_extensions(app):
 
 def _register_blueprints(app):
     from dashboard.api import bp as api_bp
-    from dashboard.web import auth, batches, results, tasks
+    import rq_dashboard
+    from rq_dashboard.web import setup_rq_connection
+
+    from dashboard.web import auth, batches, results, system, tasks
 
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
@@ -71,6 +74,12 @@ def _register_blueprints(app):
     app.register_blueprint(batches.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(results.bp)
+    app.register_blueprint(system.bp)
+    # The RQ dashboard, for admins (dashboard.security); its own buttons post without our CSRF token.
+    app.config["RQ_DASHBOARD_REDIS_URL"] = [app.config["REDIS_URL"]]
+    app.register_blueprint(rq_dashboard.blueprint, url_prefix="/rq")
+    csrf.exempt(rq_dashboard.blueprint)
+    setup_rq_connection(app)
 
 
 def _register_error_handlers(app):

@@ -1,5 +1,5 @@
 """Sign-in for every page and a bearer token for every API call, checked in one place."""
-from flask import g, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 from flask_login import current_user
 
 from dashboard.errors import json_error
@@ -8,6 +8,7 @@ from dashboard.models import User
 from dashboard.services.users import user_for_token
 
 PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static"}
+ADMIN_BLUEPRINTS = {"rq_dashboard"}
 API_BLUEPRINT = "api"
 
 
@@ -42,6 +43,8 @@ def require_sign_in():
             return json_error(401, "unauthorized", "A valid 'Authorization: Bearer <token>' header is needed.")
         return None
     if current_user.is_authenticated:
+        if request.blueprint in ADMIN_BLUEPRINTS and current_user.role != "admin":
+            abort(403)
         return None
     wanted = request.full_path.rstrip("?") if request.method == "GET" else None
     login_url = url_for("auth.login", next=wanted)

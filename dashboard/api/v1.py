@@ -1,5 +1,5 @@
 """Endpoints of /api/v1/statistics: thin wrappers that parse, call a service and serialise."""
-from flask import jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 
 from dashboard.api import bp
 from dashboard.api.serializers import batch_json, task_json, task_progress_json
@@ -7,7 +7,7 @@ from dashboard.errors import TaskAlreadyActive, ValidationFailed, json_error
 from dashboard.models import AggregationLevel, CalculationStatus
 from dashboard.params import MAX_PAGE, whole_number
 from dashboard.security import acting_user
-from dashboard.services import batches, bulk, imports, results, tasks
+from dashboard.services import batches, bulk, imports, results, system, tasks
 from dashboard.services.uploads import UploadedFile
 
 MAX_PAGE_SIZE = 100
@@ -154,6 +154,12 @@ def task_progress(task_id):
 def cancel_task(task_id):
     task = tasks.cancel_task(tasks.get_task(task_id), acting_user())
     return jsonify(task_json(task))
+
+
+@bp.get("/system/status")
+def system_status():
+    status = system.system_status(current_app.config["REDIS_URL"])
+    return jsonify(status), 200 if status["health"] != "down" else 503
 
 
 @bp.errorhandler(413)
