@@ -5,7 +5,7 @@ from dashboard.api import bp
 from dashboard.api.serializers import batch_json, task_json, task_progress_json
 from dashboard.errors import TaskAlreadyActive, ValidationFailed, json_error
 from dashboard.models import AggregationLevel, CalculationStatus
-from dashboard.params import MAX_PAGE, whole_number
+from dashboard.params import MAX_PAGE, task_list_query, whole_number
 from dashboard.security import acting_user
 from dashboard.services import batches, bulk, imports, results, system, tasks
 from dashboard.services.uploads import UploadedFile
@@ -138,6 +138,16 @@ def batch_delete():
     if not isinstance(force, bool):
         raise ValidationFailed("'force' must be true or false.", details=[{"field": "force"}])
     return jsonify(bulk.delete_many(task_ids, force, acting_user()))
+
+
+@bp.get("/tasks")
+def list_tasks():
+    query = task_list_query(request.args)
+    rows, total = tasks.list_tasks(**query)
+    return jsonify(
+        {"items": [task_json(task) for task in rows], "page": query["page"], "page_size": query["page_size"],
+         "total": total}
+    )
 
 
 @bp.get("/tasks/<task_id>/status")

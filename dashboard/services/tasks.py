@@ -2,18 +2,19 @@
 RQ runs the job. Pages and the API both come here."""
 import logging
 import uuid
+from datetime import datetime, time, timedelta, timezone
 
 from redis.exceptions import RedisError
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.config import QUEUE_NAMES
 from dashboard.errors import Conflict, NotFound, ServiceUnavailable, TaskAlreadyActive, ValidationFailed
 from dashboard.extensions import db
-from dashboard.models import ACTIVE_STATUSES, CalculationStatus, CalculationTask
+from dashboard.models import ACTIVE_STATUSES, Batch, CalculationStatus, CalculationTask, User
 from dashboard.queues import calculation_queue, redis_connection
 from jobs.progress import stage_rows
 from jobs.reconcile import reconcile
@@ -149,3 +150,40 @@ def batch_tasks(batch, limit=10):
         .order_by(CalculationTask.created_at.desc())
         .limit(limit)
     ).all()
+
+
+# The task list may be sorted by these columns only.
+TASK_SORT_COLUMNS = {
+    "created_at": CalculationTask.created_at,
+    "status": CalculationTask.status,
+    "priority": CalculationTask.priority,
+    "progress": CalculationTask.progress,
+    "batch_code": Batch.batch_code,
+}
+
+
+def list_tasks(filters, sort="created_at", direction="desc", page=1, page_size=20):
+    """One page of tasks with the total count; filters: batch_code (prefix), status, priority,
+    started_by (user name), created_from / created_to (dates, inclusive)."""
+    query = select(CalculationTask).join(Batch)
+    if filters.get("batch_code"):
+        query = query.where(Batch.batch_code.startswith(filters["batch_code"], autoescape=True))
+    if filters.get("status"):
+        query = query.where(CalculationTask.status == filters["status"])
+    if filters.get("priority"):
+        query = query.where(CalculationTask.priority == filters["priority"])
+    if filters.get("started_by"):
+        query = query.join(User, CalculationTask.started_by_id == User.id).where(User.username == filters["started_by"])
+    if filters.get("created_from"):
+        query = query.where(CalculationTask.created_at >= _day_start(filters["created_from"]))
+    if filters.get("created_to"):
+        query = query.where(CalculationTask.created_at < _day_start(filters["created_to"]) + timedelta(days=1))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    column = TASK_SORT_COLUMNS.get(sort, CalculationTask.created_at)
+    ordered = query.order_by(column.desc() if direction == "desc" else column.asc(), CalculationTask.id)
+    rows = db.session.scalars(ordered.offset((page - 1) * page_size).limit(page_size)).all()
+    return rows, total
+
+
+def _day_start(day):
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)

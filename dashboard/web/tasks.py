@@ -1,9 +1,11 @@
 """The live task page: a layout around the progress fragment that htmx polls."""
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
-from dashboard.errors import Conflict
+from dashboard.errors import Conflict, ValidationFailed
+from dashboard.params import task_list_query
 from dashboard.security import acting_user
-from dashboard.services import tasks
+from dashboard.services import bulk, tasks
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -28,3 +30,39 @@ def cancel(task_id):
     except Conflict as error:
         return _render(task, message=error.message)
     return _render(task)
+
+
+@bp.get("/")
+def index():
+    """The task list; htmx asks for the table alone (filter changes, and polling while tasks run)."""
+    try:
+        query = task_list_query(request.args)
+    except ValidationFailed as error:
+        flash(error.message, "error")
+        return redirect(url_for("tasks.index"))
+    rows, total = tasks.list_tasks(**query)
+    tasks.reconcile_active_tasks(sorted({task.batch_id for task in rows if task.is_active}))
+    context = dict(tasks=rows, total=total, query=query, any_active=any(task.is_active for task in rows))
+    if request.htmx and not request.htmx.boosted:
+        return render_template("tasks/_table.html", **context)
+    return render_template("tasks/list.html", **context)
+
+
+@bp.post("/bulk-cancel")
+def bulk_cancel():
+    task_ids = request.form.getlist("task_id")
+    if task_ids:
+        summary = bulk.cancel_many(task_ids, acting_user())
+        flash(_("Cancelled: %(count)d; not done: %(failed)d.", count=summary["cancelled_count"],
+                failed=summary["failed_count"]))
+    return "", 204, {"HX-Redirect": url_for("tasks.index")}
+
+
+@bp.post("/bulk-delete")
+def bulk_delete():
+    task_ids = request.form.getlist("task_id")
+    if task_ids:
+        summary = bulk.delete_many(task_ids, request.form.get("force") == "1", acting_user())
+        flash(_("Deleted: %(count)d; not done: %(failed)d.", count=summary["deleted_count"],
+                failed=summary["failed_count"]))
+    return "", 204, {"HX-Redirect": url_for("tasks.index")}
