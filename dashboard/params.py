@@ -35,6 +35,36 @@ def choice(raw, name, allowed):
     return raw
 
 
+def batch_list_query(args):
+    """The batch list's filters, sort and paging from query parameters (pages and API alike)."""
+    from dashboard.models import AggregationLevel, CalculationStatus
+    from dashboard.services.batches import BATCH_SORT_COLUMNS
+
+    filters = {
+        "batch_code": args.get("batch_code") or None,
+        "aggregation_level": choice(
+            args.get("aggregation_level"), "aggregation_level", [level.value for level in AggregationLevel]
+        ),
+        "calculation_status": choice(
+            args.get("calculation_status"), "calculation_status", [status.value for status in CalculationStatus]
+        ),
+        "created_by": args.get("created_by") or None,
+        "created_from": iso_date(args.get("created_from"), "created_from"),
+        "created_to": iso_date(args.get("created_to"), "created_to"),
+    }
+    return _sorted_page(args, filters, BATCH_SORT_COLUMNS)
+
+
+def _sorted_page(args, filters, sort_columns):
+    return {
+        "filters": filters,
+        "sort": choice(args.get("sort"), "sort", list(sort_columns)) or "created_at",
+        "direction": choice(args.get("direction"), "direction", ["asc", "desc"]) or "desc",
+        "page": whole_number(args.get("page"), "page", 1, MAX_PAGE),
+        "page_size": whole_number(args.get("page_size"), "page_size", 20, 100),
+    }
+
+
 def task_list_query(args):
     """The task list's filters, sort and paging from query parameters (pages and API alike)."""
     from dashboard.config import QUEUE_NAMES
@@ -49,10 +79,4 @@ def task_list_query(args):
         "created_from": iso_date(args.get("created_from"), "created_from"),
         "created_to": iso_date(args.get("created_to"), "created_to"),
     }
-    return {
-        "filters": filters,
-        "sort": choice(args.get("sort"), "sort", list(TASK_SORT_COLUMNS)) or "created_at",
-        "direction": choice(args.get("direction"), "direction", ["asc", "desc"]) or "desc",
-        "page": whole_number(args.get("page"), "page", 1, MAX_PAGE),
-        "page_size": whole_number(args.get("page_size"), "page_size", 20, 100),
-    }
+    return _sorted_page(args, filters, TASK_SORT_COLUMNS)

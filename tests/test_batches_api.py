@@ -154,3 +154,19 @@ def test_narrowing_results_to_an_unknown_subject_or_school_is_404(api):
     assert _error(api.get("/batches/b/results?subject=nope"), 404, "not_found")["message"] == "Batch b has no subject 'nope'."
     _error(api.get("/batches/b/results?school_id=ZZ"), 404, "not_found")
     assert api.get("/batches/b/results?subject=math&school_id=A").get_json() == {"subjects": {}}
+
+
+def test_the_list_sorts_by_an_allowed_column_and_filters_by_creator_and_date(api):
+    from tests.test_tasks import _batch_with_data
+
+    _batch_with_data(api, "b-small")
+    api.post("/batches", json={"batch_code": "a-empty"})
+
+    by_code = api.get("/batches?sort=batch_code&direction=asc").get_json()["items"]
+    assert [item["batch_code"] for item in by_code] == ["a-empty", "b-small"]
+    by_students = api.get("/batches?sort=student_count&direction=desc").get_json()["items"]
+    assert by_students[0]["batch_code"] == "b-small"
+    assert api.get("/batches?created_by=operator").get_json()["total"] == 2
+    assert api.get("/batches?created_by=someone").get_json()["total"] == 0
+    assert api.get("/batches?created_from=2999-01-01").get_json()["total"] == 0
+    _error(api.get("/batches?sort=password_hash"), 422, "validation_failed")

@@ -192,3 +192,18 @@ def test_ticked_batches_are_started_together_from_the_list(signed_in, api):
     page = signed_in.get("/").get_data(as_text=True)
     assert "Started: 2; not done: 1." in page
     assert "empty: The batch has no data yet" in page
+
+
+def test_the_batch_list_filters_in_place_and_shows_live_progress_while_busy(signed_in, api):
+    _batch_with_data(api, "busy")
+    api.post("/batches", json={"batch_code": "idle"})
+    _start(api, "busy")
+
+    fragment = signed_in.get("/?calculation_status=queued", headers={"HX-Request": "true"}).get_data(as_text=True)
+
+    assert fragment.lstrip().startswith('<div id="batch-table"')
+    assert 'data-batch="busy"' in fragment and 'data-batch="idle"' not in fragment
+    assert 'hx-trigger="every 2s"' in fragment and "<progress" in fragment
+    idle = signed_in.get("/?batch_code=idle", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'hx-trigger="every 2s"' not in idle
+    assert "No batches match." in signed_in.get("/?batch_code=zzz").get_data(as_text=True)

@@ -4,14 +4,11 @@ from flask import current_app, jsonify, request, url_for
 from dashboard.api import bp
 from dashboard.api.serializers import batch_json, task_json, task_progress_json
 from dashboard.errors import TaskAlreadyActive, ValidationFailed, json_error
-from dashboard.models import AggregationLevel, CalculationStatus
-from dashboard.params import MAX_PAGE, task_list_query, whole_number
+from dashboard.models import AggregationLevel
+from dashboard.params import batch_list_query, task_list_query
 from dashboard.security import acting_user
 from dashboard.services import batches, bulk, imports, results, system, tasks
 from dashboard.services.uploads import UploadedFile
-
-MAX_PAGE_SIZE = 100
-
 
 def _json_body():
     body = request.get_json(silent=True)
@@ -44,15 +41,12 @@ def create_batch():
 
 @bp.get("/batches")
 def list_batches():
-    filters = {
-        "batch_code": request.args.get("batch_code") or None,
-        "aggregation_level": _choice("aggregation_level", [level.value for level in AggregationLevel]),
-        "calculation_status": _choice("calculation_status", [status.value for status in CalculationStatus]),
-    }
-    page = whole_number(request.args.get("page"), "page", 1, MAX_PAGE)
-    page_size = whole_number(request.args.get("page_size"), "page_size", 20, MAX_PAGE_SIZE)
-    rows, total = batches.list_batches(filters, page, page_size)
-    return jsonify({"items": [batch_json(batch) for batch in rows], "page": page, "page_size": page_size, "total": total})
+    query = batch_list_query(request.args)
+    rows, total = batches.list_batches(**query)
+    return jsonify(
+        {"items": [batch_json(batch) for batch in rows], "page": query["page"], "page_size": query["page_size"],
+         "total": total}
+    )
 
 
 @bp.get("/batches/<batch_code>")

@@ -1,5 +1,6 @@
 """Batches: creating, changing, finding, listing and deleting them; one rule set for pages and API."""
 import re
+from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
@@ -12,10 +13,11 @@ from dashboard.models import (
     BatchHistory,
     CalculationStatus,
     CalculationTask,
+    User,
 )
 from dashboard.services.history import record_change
 from dashboard.services.settings import effective_settings, validate_settings
-from dashboard.services.tasks import active_task, cancel_task
+from dashboard.services.tasks import active_task, cancel_task, start_of_day
 
 BATCH_CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 EDITABLE_FIELDS = ("region_name", "school_name", "description")
@@ -196,8 +198,19 @@ def find_batch(batch_code, aggregation_level=None, school_id=None):
     return matches[0]
 
 
-def list_batches(filters, page, page_size):
-    """One page of batches, newest first, with the total count."""
+# The batch list may be sorted by these columns only.
+BATCH_SORT_COLUMNS = {
+    "created_at": Batch.created_at,
+    "batch_code": Batch.batch_code,
+    "calculation_status": Batch.calculation_status,
+    "student_count": Batch.student_count,
+    "school_count": Batch.school_count,
+}
+
+
+def list_batches(filters, sort="created_at", direction="desc", page=1, page_size=20):
+    """One page of batches with the total count; filters: batch_code (prefix), aggregation_level,
+    calculation_status, created_by (user name), created_from / created_to (dates, inclusive)."""
     query = select(Batch)
     if filters.get("batch_code"):
         query = query.where(Batch.batch_code.startswith(filters["batch_code"], autoescape=True))
@@ -205,11 +218,16 @@ def list_batches(filters, page, page_size):
         query = query.where(Batch.aggregation_level == filters["aggregation_level"])
     if filters.get("calculation_status"):
         query = query.where(Batch.calculation_status == filters["calculation_status"])
+    if filters.get("created_by"):
+        query = query.join(User, Batch.created_by_id == User.id).where(User.username == filters["created_by"])
+    if filters.get("created_from"):
+        query = query.where(Batch.created_at >= start_of_day(filters["created_from"]))
+    if filters.get("created_to"):
+        query = query.where(Batch.created_at < start_of_day(filters["created_to"]) + timedelta(days=1))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(
-        query.order_by(Batch.created_at.desc(), Batch.id.desc()).offset((page - 1) * page_size).limit(page_size)
-    ).all()
-    return rows, total
+    column = BATCH_SORT_COLUMNS.get(sort, Batch.created_at)
+    ordered = query.order_by(column.desc() if direction == "desc" else column.asc(), Batch.id.desc())
+    return db.session.scalars(ordered.offset((page - 1) * page_size).limit(page_size)).all(), total
 
 
 def batch_history(batch):

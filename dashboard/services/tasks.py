@@ -135,11 +135,7 @@ def reconcile_task(task):
 
 def reconcile_active_tasks(batch_ids):
     """Reconcile the active tasks of these batches (what a list page is about to show)."""
-    for task in db.session.scalars(
-        select(CalculationTask).where(
-            CalculationTask.batch_id.in_(batch_ids), CalculationTask.status.in_(ACTIVE_STATUSES)
-        )
-    ):
+    for task in active_tasks_of(batch_ids).values():
         reconcile_task(task)
 
 
@@ -175,9 +171,9 @@ def list_tasks(filters, sort="created_at", direction="desc", page=1, page_size=2
     if filters.get("started_by"):
         query = query.join(User, CalculationTask.started_by_id == User.id).where(User.username == filters["started_by"])
     if filters.get("created_from"):
-        query = query.where(CalculationTask.created_at >= _day_start(filters["created_from"]))
+        query = query.where(CalculationTask.created_at >= start_of_day(filters["created_from"]))
     if filters.get("created_to"):
-        query = query.where(CalculationTask.created_at < _day_start(filters["created_to"]) + timedelta(days=1))
+        query = query.where(CalculationTask.created_at < start_of_day(filters["created_to"]) + timedelta(days=1))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     column = TASK_SORT_COLUMNS.get(sort, CalculationTask.created_at)
     ordered = query.order_by(column.desc() if direction == "desc" else column.asc(), CalculationTask.id)
@@ -185,5 +181,18 @@ def list_tasks(filters, sort="created_at", direction="desc", page=1, page_size=2
     return rows, total
 
 
-def _day_start(day):
+def active_tasks_of(batch_ids):
+    """{batch id: its queued or running task} for these batches."""
+    return {
+        task.batch_id: task
+        for task in db.session.scalars(
+            select(CalculationTask).where(
+                CalculationTask.batch_id.in_(batch_ids), CalculationTask.status.in_(ACTIVE_STATUSES)
+            )
+        )
+    }
+
+
+def start_of_day(day):
+    """Midnight UTC at the start of a date (list filters take dates)."""
     return datetime.combine(day, time.min, tzinfo=timezone.utc)

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from dashboard.errors import ServiceError, TaskAlreadyActive, ValidationFailed
-from dashboard.params import MAX_PAGE, whole_number
+from dashboard.params import batch_list_query
 from dashboard.security import acting_user
 from dashboard.services import batches, bulk, imports, results, tasks
 from dashboard.services.settings import SETTING_NAMES, default_settings, effective_settings
@@ -41,14 +41,21 @@ def _attach_field_errors(form, error: ValidationFailed):
 
 @bp.get("/")
 def index():
+    """The batch list; htmx asks for the table alone (filter changes, and polling while batches are busy)."""
     try:
-        page = whole_number(request.args.get("page"), "page", 1, MAX_PAGE)
-    except ValidationFailed:
-        page = 1
-    rows, total = batches.list_batches({}, page, 20)
+        query = batch_list_query(request.args)
+    except ValidationFailed as error:
+        flash(error.message, "error")
+        return redirect(url_for("batches.index"))
+    rows, total = batches.list_batches(**query)
     tasks.reconcile_active_tasks([batch.id for batch in rows])
-    page_count = max((total + 19) // 20, 1)
-    return render_template("batches/list.html", batches=rows, page=page, page_count=page_count, total=total)
+    active = tasks.active_tasks_of([batch.id for batch in rows])
+    context = dict(
+        batches=rows, total=total, query=query, active=active, page_count=max(-(-total // query["page_size"]), 1)
+    )
+    if request.htmx and not request.htmx.boosted:
+        return render_template("batches/_table.html", **context)
+    return render_template("batches/list.html", **context)
 
 
 @bp.route("/batches/new", methods=["GET", "POST"])
@@ -158,9 +165,7 @@ def _selected_entries():
     return entries
 
 
-def _flash_summary(summary, done_key, done_label):
-    flash(_("%(done)s: %(count)d; not done: %(failed)d.", done=done_label, count=summary[done_key],
-            failed=summary["failed_count"]))
+def _flash_failures(summary):
     for result in summary["results"]:
         if result["status"] == "failed":
             flash(f'{result.get("batch_code") or result.get("task_id")}: {result["message"]}', "error")
@@ -170,7 +175,9 @@ def _flash_summary(summary, done_key, done_label):
 def bulk_start():
     entries = _selected_entries()
     if entries:
-        _flash_summary(bulk.start_many(entries, acting_user()), "started_count", _("Started"))
+        summary = bulk.start_many(entries, acting_user())
+        flash(_("Started: %(count)d; not done: %(failed)d.", count=summary["started_count"], failed=summary["failed_count"]))
+        _flash_failures(summary)
     return _redirect(url_for("batches.index"))
 
 
