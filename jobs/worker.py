@@ -31,11 +31,16 @@ class CalculationWorker(Worker):
         super().handle_job_failure(
             job, queue, started_job_registry=started_job_registry, exc_string=exc_string, execution=execution
         )
-        if stopped_on_request:
-            finish_task(job.id, CalculationStatus.CANCELLED, "Cancelled while running.")
-        else:
-            reason = (exc_string or "").strip().splitlines()[-1:] or ["unknown error"]
-            finish_task(job.id, CalculationStatus.FAILED, f"The worker lost the job: {reason[0]}")
+        try:
+            if stopped_on_request:
+                finish_task(job.id, CalculationStatus.CANCELLED, "Cancelled while running.")
+            else:
+                reason = (exc_string or "").strip().splitlines()[-1:] or ["unknown error"]
+                finish_task(job.id, CalculationStatus.FAILED, f"The worker lost the job: {reason[0]}")
+        except SQLAlchemyError as error:
+            # The database is out of reach: the job is failed in Redis, and reconciliation
+            # brings the task row in line once the database answers again.
+            log.warning("could not record the end of task %s: %s", job.id, error)
 
 
 def reconcile_periodically(connection, stop):

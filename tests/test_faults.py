@@ -8,6 +8,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from redis import Redis
+from rq.job import Job
 from sqlalchemy import select
 
 from dashboard.extensions import db
@@ -15,7 +16,7 @@ from dashboard.models import CalculationTask
 from jobs.reconcile import LOST_MESSAGE
 from tests.conftest import PROJECT_ROOT, start_worker
 from tests.helpers import wait_for_task
-from tests.test_tasks import _batch_with_data, _start, _wait_until, lose_job
+from tests.test_tasks import _batch_with_data, _start, _wait_until, age_past_grace, lose_job
 
 # Workers in these tests beat and check fast, so that dying is noticed in seconds.
 FAST_CHECKS = {"JOB_HEARTBEAT_SECONDS": "1", "WORKER_SILENCE_SECONDS": "4", "RECONCILE_SECONDS": "1"}
@@ -104,3 +105,28 @@ def test_twenty_simultaneous_starts_of_one_batch_make_one_task(api, live_server)
     created = next(body["task_id"] for status, body in answers if status == 202)
     assert {body["task"]["task_id"] for status, body in answers if status == 409} == {created}
     assert db.session.scalars(select(CalculationTask)).all() == [db.session.get(CalculationTask, created)]
+
+
+def test_a_worker_that_cannot_reach_the_database_fails_the_job_and_the_task_catches_up(
+    api, app, environment, tmp_path
+):
+    _batch_with_data(api)
+    unreachable = {**environment, **FAST_CHECKS, "DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/x.db"}
+    cut_off = start_worker(WORKER, unreachable, tmp_path / "cut-off")
+    task_id = _start(api)
+    job = Job.fetch(task_id, connection=Redis.from_url(app.config["REDIS_URL"]))
+    try:
+        _wait_until(lambda: job.get_status(refresh=True) == "failed", 20, "the job did not fail visibly")
+    finally:
+        cut_off.stop()
+    assert _status_in_sql(task_id).status == "queued"  # nobody could write it down yet
+
+    age_past_grace(task_id)
+    recovered = start_worker(WORKER, {**environment, **FAST_CHECKS}, tmp_path / "recovered")
+    try:
+        task = _wait_until(
+            lambda: (task := _status_in_sql(task_id)).status == "failed" and task, 15, "the task was not reconciled"
+        )
+    finally:
+        recovered.stop()
+    assert task.error_message == "The job ended (failed) without recording the outcome."

@@ -135,14 +135,18 @@ def test_cancelling_a_running_task_stops_the_workers_job_within_two_seconds(api,
     assert slow_worker.process.poll() is None, "the worker itself must survive a cancel"
 
 
-def lose_job(app, task_id):
-    """Flush Redis under a queued task and age the task past the grace period that covers the
-    moment between its commit and its enqueue."""
-    Redis.from_url(app.config["REDIS_URL"]).flushdb()
+def age_past_grace(task_id):
+    """Make the task older than the grace period that covers the moment between its commit and its enqueue."""
     db.session.execute(
         update(CalculationTask).where(CalculationTask.id == task_id).values(created_at=utcnow() - timedelta(minutes=1))
     )
     db.session.commit()
+
+
+def lose_job(app, task_id):
+    """Flush Redis under a queued task (aged past the grace period)."""
+    Redis.from_url(app.config["REDIS_URL"]).flushdb()
+    age_past_grace(task_id)
 
 
 def test_a_task_whose_job_vanished_from_redis_is_reported_failed(api, app):
