@@ -189,10 +189,15 @@ class WorkerProcess:
         )
         redis = Redis.from_url(environment["REDIS_URL"])
         already = redis.scard("rq:workers")
-        _wait_for(lambda: redis.scard("rq:workers") > already, 20, f"worker did not start:\n{self.output()}")
+        try:
+            _wait_for(lambda: redis.scard("rq:workers") > already, 60, "the worker did not start")
+        except AssertionError:
+            self.stop()
+            raise AssertionError(f"the worker did not start:\n{self.output()}")
 
     def output(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return Path(self.log_path).read_text(errors="replace")
 
     def kill(self):
