@@ -1,6 +1,5 @@
 """Batches: creating, changing, finding, listing and deleting them; one rule set for pages and API."""
 import re
-from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
@@ -17,7 +16,8 @@ from dashboard.models import (
 )
 from dashboard.services.history import record_change
 from dashboard.services.settings import effective_settings, validate_settings
-from dashboard.services.tasks import active_task, cancel_task, start_of_day
+from dashboard.services.listing import created_between, sorted_page
+from dashboard.services.tasks import active_task, cancel_task
 
 BATCH_CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 EDITABLE_FIELDS = ("region_name", "school_name", "description")
@@ -220,14 +220,9 @@ def list_batches(filters, sort="created_at", direction="desc", page=1, page_size
         query = query.where(Batch.calculation_status == filters["calculation_status"])
     if filters.get("created_by"):
         query = query.join(User, Batch.created_by_id == User.id).where(User.username == filters["created_by"])
-    if filters.get("created_from"):
-        query = query.where(Batch.created_at >= start_of_day(filters["created_from"]))
-    if filters.get("created_to"):
-        query = query.where(Batch.created_at < start_of_day(filters["created_to"]) + timedelta(days=1))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    query = created_between(query, Batch.created_at, filters.get("created_from"), filters.get("created_to"))
     column = BATCH_SORT_COLUMNS.get(sort, Batch.created_at)
-    ordered = query.order_by(column.desc() if direction == "desc" else column.asc(), Batch.id.desc())
-    return db.session.scalars(ordered.offset((page - 1) * page_size).limit(page_size)).all(), total
+    return sorted_page(query, column, direction, page, page_size, Batch.id.desc())
 
 
 def batch_history(batch):

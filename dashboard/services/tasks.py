@@ -2,13 +2,12 @@
 RQ runs the job. Pages and the API both come here."""
 import logging
 import uuid
-from datetime import datetime, time, timedelta, timezone
 
 from redis.exceptions import RedisError
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.config import QUEUE_NAMES
@@ -16,6 +15,7 @@ from dashboard.errors import Conflict, NotFound, ServiceUnavailable, TaskAlready
 from dashboard.extensions import db
 from dashboard.models import ACTIVE_STATUSES, Batch, CalculationStatus, CalculationTask, User
 from dashboard.queues import calculation_queue, redis_connection
+from dashboard.services.listing import created_between, sorted_page
 from jobs.progress import stage_rows
 from jobs.reconcile import reconcile
 
@@ -170,15 +170,11 @@ def list_tasks(filters, sort="created_at", direction="desc", page=1, page_size=2
         query = query.where(CalculationTask.priority == filters["priority"])
     if filters.get("started_by"):
         query = query.join(User, CalculationTask.started_by_id == User.id).where(User.username == filters["started_by"])
-    if filters.get("created_from"):
-        query = query.where(CalculationTask.created_at >= start_of_day(filters["created_from"]))
-    if filters.get("created_to"):
-        query = query.where(CalculationTask.created_at < start_of_day(filters["created_to"]) + timedelta(days=1))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    query = created_between(
+        query, CalculationTask.created_at, filters.get("created_from"), filters.get("created_to")
+    )
     column = TASK_SORT_COLUMNS.get(sort, CalculationTask.created_at)
-    ordered = query.order_by(column.desc() if direction == "desc" else column.asc(), CalculationTask.id)
-    rows = db.session.scalars(ordered.offset((page - 1) * page_size).limit(page_size)).all()
-    return rows, total
+    return sorted_page(query, column, direction, page, page_size, CalculationTask.id)
 
 
 def active_tasks_of(batch_ids):
@@ -191,8 +187,3 @@ def active_tasks_of(batch_ids):
             )
         )
     }
-
-
-def start_of_day(day):
-    """Midnight UTC at the start of a date (list filters take dates)."""
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
