@@ -5,7 +5,7 @@ from dashboard.api import bp
 from dashboard.api.serializers import batch_json, task_json, task_progress_json
 from dashboard.errors import TaskAlreadyActive, ValidationFailed, json_error
 from dashboard.models import AggregationLevel
-from dashboard.params import batch_list_query, task_list_query
+from dashboard.params import batch_list_query, choice, task_list_query
 from dashboard.security import acting_user
 from dashboard.services import batches, bulk, imports, results, system, tasks
 from dashboard.services.uploads import UploadedFile
@@ -17,15 +17,18 @@ def _json_body():
     return body
 
 
-def _choice(name, allowed):
-    value = request.args.get(name) or None
-    if value is not None and value not in allowed:
-        raise ValidationFailed(f"'{name}' must be one of: {', '.join(allowed)}.", details=[{"field": name}])
-    return value
+LEVELS = [level.value for level in AggregationLevel]
+
+
+def _page_json(rows, total, query, serialize):
+    return jsonify(
+        {"items": [serialize(row) for row in rows], "page": query["page"], "page_size": query["page_size"],
+         "total": total}
+    )
 
 
 def _selected_batch(batch_code):
-    level = _choice("aggregation_level", [level.value for level in AggregationLevel])
+    level = choice(request.args.get("aggregation_level"), "aggregation_level", LEVELS)
     school_id = request.args.get("school_id") if level == AggregationLevel.SCHOOL.value else None
     return batches.find_batch(batch_code, level, school_id)
 
@@ -43,10 +46,7 @@ def create_batch():
 def list_batches():
     query = batch_list_query(request.args)
     rows, total = batches.list_batches(**query)
-    return jsonify(
-        {"items": [batch_json(batch) for batch in rows], "page": query["page"], "page_size": query["page_size"],
-         "total": total}
-    )
+    return _page_json(rows, total, query, batch_json)
 
 
 @bp.get("/batches/<batch_code>")
@@ -83,7 +83,7 @@ def upload_batch_data(batch_code):
 
 @bp.get("/batches/<batch_code>/results")
 def batch_results(batch_code):
-    level = _choice("aggregation_level", [level.value for level in AggregationLevel])
+    level = choice(request.args.get("aggregation_level"), "aggregation_level", LEVELS)
     school_id = request.args.get("school_id") or None
     batch = batches.find_batch(batch_code, level, school_id if level == AggregationLevel.SCHOOL.value else None)
     return jsonify(results.batch_results(batch, school_code=school_id, subject=request.args.get("subject") or None))
@@ -138,10 +138,7 @@ def batch_delete():
 def list_tasks():
     query = task_list_query(request.args)
     rows, total = tasks.list_tasks(**query)
-    return jsonify(
-        {"items": [task_json(task) for task in rows], "page": query["page"], "page_size": query["page_size"],
-         "total": total}
-    )
+    return _page_json(rows, total, query, task_json)
 
 
 @bp.get("/tasks/<task_id>/status")

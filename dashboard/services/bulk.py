@@ -2,7 +2,6 @@
 with its own reason, and the summary counts both. Over a limit nothing is done."""
 from dashboard.errors import ServiceError, TaskAlreadyActive, ValidationFailed
 from dashboard.extensions import db
-from dashboard.models import CalculationTask
 from dashboard.services import batches, tasks
 
 START_LIMIT = 50
@@ -61,6 +60,19 @@ def cancel_many(task_ids, user):
         except ServiceError as error:
             results.append(_failure(item, error))
     return _summary(results, "cancelled", "cancelled_count")
+
+
+def delete_batches(entries, force, user):
+    """Delete batches given as (code, level, school) entries; a busy one only with `force`."""
+    _check_list(entries, "batches", DELETE_LIMIT)
+    results = []
+    for entry in entries:
+        try:
+            batches.delete_batch(batches.find_batch(**entry), user, force=force)
+            results.append({**entry, "status": "deleted"})
+        except ServiceError as error:
+            results.append(_failure(entry, error))
+    return _summary(results, "deleted", "deleted_count")
 
 
 def delete_many(task_ids, force, user):

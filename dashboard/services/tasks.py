@@ -134,9 +134,12 @@ def reconcile_task(task):
 
 
 def reconcile_active_tasks(batch_ids):
-    """Reconcile the active tasks of these batches (what a list page is about to show)."""
-    for task in active_tasks_of(batch_ids).values():
+    """Reconcile the active tasks of these batches (what a page is about to show);
+    {batch id: task} of those still queued or running afterwards."""
+    active = active_tasks_of(batch_ids)
+    for task in active.values():
         reconcile_task(task)
+    return {batch_id: task for batch_id, task in active.items() if task.is_active}
 
 
 def batch_tasks(batch, limit=10):

@@ -9,16 +9,10 @@ from dashboard.security import acting_user
 from dashboard.services import batches, bulk, imports, results, tasks
 from dashboard.services.settings import SETTING_NAMES, default_settings, effective_settings
 from dashboard.services.uploads import UploadedFile
+from dashboard.web import redirect_to, wants_fragment
 from dashboard.web.forms import BatchEditForm, BatchForm, UploadForm
 
 bp = Blueprint("batches", __name__)
-
-
-def _redirect(url):
-    """A redirect that also moves the address bar when the request came from htmx (a boosted form)."""
-    if request.htmx:
-        return "", 204, {"HX-Redirect": url}
-    return redirect(url)
 
 
 def _form_values(form):
@@ -48,12 +42,11 @@ def index():
         flash(error.message, "error")
         return redirect(url_for("batches.index"))
     rows, total = batches.list_batches(**query)
-    tasks.reconcile_active_tasks([batch.id for batch in rows])
-    active = tasks.active_tasks_of([batch.id for batch in rows])
+    active = tasks.reconcile_active_tasks([batch.id for batch in rows])
     context = dict(
         batches=rows, total=total, query=query, active=active, page_count=max(-(-total // query["page_size"]), 1)
     )
-    if request.htmx and not request.htmx.boosted:
+    if wants_fragment():
         return render_template("batches/_table.html", **context)
     return render_template("batches/list.html", **context)
 
@@ -150,7 +143,7 @@ def delete(batch_id):
     code = batch.batch_code
     batches.delete_batch(batch, acting_user(), force=request.form.get("force") == "1")
     flash(_("Batch %(code)s deleted.", code=code))
-    return _redirect(url_for("batches.index"))
+    return redirect_to(url_for("batches.index"))
 
 
 def _selected_entries():
@@ -178,17 +171,14 @@ def bulk_start():
         summary = bulk.start_many(entries, acting_user())
         flash(_("Started: %(count)d; not done: %(failed)d.", count=summary["started_count"], failed=summary["failed_count"]))
         _flash_failures(summary)
-    return _redirect(url_for("batches.index"))
+    return redirect_to(url_for("batches.index"))
 
 
 @bp.post("/batches/bulk-delete")
 def bulk_delete():
-    deleted = 0
-    for entry in _selected_entries():
-        try:
-            batches.delete_batch(batches.find_batch(**entry), acting_user(), force=request.form.get("force") == "1")
-            deleted += 1
-        except ServiceError as error:
-            flash(f'{entry["batch_code"]}: {error.message}', "error")
-    flash(_("Deleted %(count)d batch(es).", count=deleted))
-    return _redirect(url_for("batches.index"))
+    entries = _selected_entries()
+    if entries:
+        summary = bulk.delete_batches(entries, request.form.get("force") == "1", acting_user())
+        flash(_("Deleted %(count)d batch(es).", count=summary["deleted_count"]))
+        _flash_failures(summary)
+    return redirect_to(url_for("batches.index"))

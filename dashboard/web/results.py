@@ -2,6 +2,7 @@
 from flask import Blueprint, render_template, request
 
 from dashboard.services import batches, results
+from dashboard.web import wants_fragment
 
 bp = Blueprint("results", __name__, url_prefix="/batches/<int(max=2147483647):batch_id>/results")
 
@@ -15,7 +16,7 @@ def subject(batch_id, subject):
         region, names, request.args.get("sort", "rank"), request.args.get("direction", "asc")
     )
     context = dict(batch=batch, subject=subject, region=region, comparison=rows, sort=sort, direction=direction)
-    if request.htmx and not request.htmx.boosted:
+    if wants_fragment():
         return render_template("results/_comparison.html", **context)
     return render_template(
         "results/subject.html", subjects=results.subject_names(batch), item_flags=results.item_flags, **context

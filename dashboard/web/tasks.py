@@ -6,14 +6,13 @@ from dashboard.errors import Conflict, ValidationFailed
 from dashboard.params import task_list_query
 from dashboard.security import acting_user
 from dashboard.services import bulk, tasks
+from dashboard.web import redirect_to, wants_fragment
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 
 def _render(task, message=None):
-    # A boosted navigation wants the whole page; the polling fragment asks for itself only.
-    fragment = request.htmx and not request.htmx.boosted
-    template = "tasks/_progress.html" if fragment else "tasks/detail.html"
+    template = "tasks/_progress.html" if wants_fragment() else "tasks/detail.html"
     return render_template(template, task=task, message=message)
 
 
@@ -41,9 +40,10 @@ def index():
         flash(error.message, "error")
         return redirect(url_for("tasks.index"))
     rows, total = tasks.list_tasks(**query)
-    tasks.reconcile_active_tasks(sorted({task.batch_id for task in rows if task.is_active}))
+    for task in rows:
+        tasks.reconcile_task(task)
     context = dict(tasks=rows, total=total, query=query, any_active=any(task.is_active for task in rows))
-    if request.htmx and not request.htmx.boosted:
+    if wants_fragment():
         return render_template("tasks/_table.html", **context)
     return render_template("tasks/list.html", **context)
 
@@ -55,7 +55,7 @@ def bulk_cancel():
         summary = bulk.cancel_many(task_ids, acting_user())
         flash(_("Cancelled: %(count)d; not done: %(failed)d.", count=summary["cancelled_count"],
                 failed=summary["failed_count"]))
-    return "", 204, {"HX-Redirect": url_for("tasks.index")}
+    return redirect_to(url_for("tasks.index"))
 
 
 @bp.post("/bulk-delete")
@@ -65,4 +65,4 @@ def bulk_delete():
         summary = bulk.delete_many(task_ids, request.form.get("force") == "1", acting_user())
         flash(_("Deleted: %(count)d; not done: %(failed)d.", count=summary["deleted_count"],
                 failed=summary["failed_count"]))
-    return "", 204, {"HX-Redirect": url_for("tasks.index")}
+    return redirect_to(url_for("tasks.index"))
